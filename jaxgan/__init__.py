@@ -1,0 +1,1 @@
+"""jaxgan: fast, pure-functional JAX/Flax GANs for MNIST-like data."""

@@ -1,0 +1,52 @@
+"""The reports' fixed MLP GAN (seeds 000, 001): 4 dense layers each, LeakyReLU(0.2)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+class MLPGenerator(nn.Module):
+    """z [B, d] -> images [B, H, W, C] in [-1, 1]; default widths 256 -> 512 -> 1024 -> H*W*C."""
+
+    image_shape: tuple[int, int, int]
+    num_classes: int = 10
+    hidden: Sequence[int] = (256, 512, 1024)
+    negative_slope: float = 0.2
+
+    @nn.compact
+    def __call__(self, z: jax.Array, labels: jax.Array | None = None, train: bool = False) -> jax.Array:
+        del labels, train  # unconditional and without train-time behaviour
+        h = z
+        for width in self.hidden:
+            h = nn.leaky_relu(nn.Dense(width)(h), self.negative_slope)
+        out = jnp.tanh(nn.Dense(int(np.prod(self.image_shape)))(h))
+        return out.reshape((z.shape[0], *self.image_shape))
+
+
+class MLPDiscriminator(nn.Module):
+    """images [B, H, W, C] -> (logits [B, num_outputs], penultimate features [B, hidden[-1]]).
+
+    Default widths H*W*C -> 1024 -> 512 -> 256 -> num_outputs, with dropout after each hidden layer
+    (active only when `train`, its randomness from the 'dropout' rng).
+    """
+
+    num_outputs: int = 1
+    num_classes: int = 10
+    hidden: Sequence[int] = (1024, 512, 256)
+    dropout: float = 0.3
+    negative_slope: float = 0.2
+
+    @nn.compact
+    def __call__(self, x: jax.Array, labels: jax.Array | None = None,
+                 train: bool = False) -> tuple[jax.Array, jax.Array]:
+        del labels  # unconditional
+        h = x.reshape((x.shape[0], -1))
+        for width in self.hidden:
+            h = nn.leaky_relu(nn.Dense(width)(h), self.negative_slope)
+            h = nn.Dropout(self.dropout, deterministic=not train)(h)
+        return nn.Dense(self.num_outputs)(h), h
