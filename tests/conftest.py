@@ -1,0 +1,85 @@
+"""Shared fixtures: real data folders (skipped when absent), tiny IDX datasets and shrunken configs."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+from jaxgan import configs
+
+SHARED_DATA = pathlib.Path(os.environ.get("JAXGAN_SHARED_DATA",
+                                          pathlib.Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+
+
+def write_idx(folder: pathlib.Path, split_prefix: str, images: np.ndarray, labels: np.ndarray,
+              compress: bool = True) -> None:
+    """Writes `images [N, H, W]` uint8 and `labels [N]` as MNIST-format IDX files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n, h, w = images.shape
+    img = (2051).to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in (n, h, w)) + images.tobytes()
+    lab = (2049).to_bytes(4, "big") + n.to_bytes(4, "big") + labels.astype(np.uint8).tobytes()
+    opener = gzip.open if compress else open
+    suffix = ".gz" if compress else ""
+    with opener(folder / f"{split_prefix}-images-idx3-ubyte{suffix}", "wb") as f:
+        f.write(img)
+    with opener(folder / f"{split_prefix}-labels-idx1-ubyte{suffix}", "wb") as f:
+        f.write(lab)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> pathlib.Path:
+    path = SHARED_DATA / "mnist"
+    if not (path / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"real MNIST test set not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def fashion_dir() -> pathlib.Path:
+    path = SHARED_DATA / "fashion_mnist"
+    if not (path / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"Fashion-MNIST not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_idx_dir(tmp_path_factory) -> pathlib.Path:
+    """A 256-image, 10-class IDX dataset (`train` and `test`) of class-dependent blobs: no real data needed."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path_factory.mktemp("tiny_idx")
+    for prefix, n in (("train", 256), ("t10k", 64)):
+        labels = np.arange(n) % 10
+        yy, xx = np.mgrid[:28, :28]
+        centres = 4 + 2 * labels
+        images = np.exp(-((yy[None] - centres[:, None, None]) ** 2 + (xx[None] - 14) ** 2) / 20.0)
+        images = np.clip(255 * images + rng.normal(0, 10, images.shape), 0, 255).astype(np.uint8)
+        write_idx(folder, prefix, images, labels)
+    return folder
+
+
+def tiny_config(variant: str, data_dir: pathlib.Path | str, **overrides):
+    """`variant`'s config shrunk for tests: tiny networks, batch 8, 4 steps, frequent logging/checkpoints."""
+    c = configs.get_config(variant)
+    c.data.name = f"idx:{data_dir}"
+    c.batch_size = 8
+    c.steps = 4
+    c.steps_per_call = 2
+    c.log_every = 2
+    c.sample_every = 4
+    c.num_samples = 4
+    c.checkpoint_every = 2
+    if "hidden" in c.generator:
+        c.generator.hidden = (16, 16)
+    if "hidden" in c.discriminator:
+        c.discriminator.hidden = (16, 16)
+    for key, value in overrides.items():
+        target = c
+        *path, last = key.split(".")
+        for part in path:
+            target = target[part]
+        target[last] = value
+    return c
