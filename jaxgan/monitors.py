@@ -21,7 +21,7 @@ Monitor = Callable[[Any], dict[str, jax.Array]]
 def weight_norms(gan) -> Monitor:
     """Global L2 norm of each network's parameters: a cheap sign of divergence or collapse."""
     def monitor(state):
-        return {f"monitor/{name}_weight_norm": optax.global_norm(params) for name, params in state.params.items()
+        return {f"monitor/{name}_weight_norm": optax.tree.norm(params) for name, params in state.params.items()
                 if jax.tree_util.tree_leaves(params)}
     return monitor
 

@@ -1,0 +1,95 @@
+"""train_and_evaluate in-process: outputs, exact resume, checkpoint problems, non-finite losses."""
+
+import dataclasses
+import json
+import os
+import shutil
+
+import jax
+import numpy as np
+import pytest
+
+from conftest import tiny_config
+from jaxgan import checkpoint, losses, trainer, workdir as workdir_lib
+
+
+def params_of(state):
+    return [np.asarray(x) for x in jax.tree_util.tree_leaves((state.params, state.g_opt_state, state.d_opt_state))]
+
+
+def test_run_writes_logs_samples_checkpoints(tiny_idx_dir, tmp_path):
+    config = tiny_config("vanilla", tiny_idx_dir, **{"monitors.weight_norms": dict(every=2)})
+    trainer.train_and_evaluate(config, str(tmp_path))
+    rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+    assert [r["step"] for r in rows] == [2, 4]
+    assert all(np.isfinite(r["d/loss"]) and np.isfinite(r["g/loss"]) for r in rows)
+    assert "monitor/generator_weight_norm" in rows[0]
+    assert any(name.startswith("events.out.tfevents") for name in os.listdir(tmp_path))
+    assert (tmp_path / "samples.png").exists() and (tmp_path / "samples" / "step_0000004.png").exists()
+    assert sorted(os.listdir(tmp_path / "checkpoints")) == ["2", "4"]
+    recorded = json.load(open(tmp_path / "dataset.json"))
+    assert recorded["size"] == 256 and len(recorded["sha256"]) == 64
+
+
+def test_resume_is_bit_identical_to_an_uninterrupted_run(tiny_idx_dir, tmp_path):
+    straight = trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=6), str(tmp_path / "a"))
+    trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=3, checkpoint_every=3),
+                               str(tmp_path / "b"))
+    resumed = trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=6), str(tmp_path / "b"))
+    assert int(resumed.step) == 6
+    for x, y in zip(params_of(straight), params_of(resumed)):
+        np.testing.assert_array_equal(x, y)
+    rows = [json.loads(line)["step"] for line in open(tmp_path / "b" / "metrics.jsonl")]
+    assert rows == [2, 3, 4, 6]
+
+
+def test_workdir_of_another_variant_is_refused(tiny_idx_dir, tmp_path):
+    trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=2), str(tmp_path))
+    before = sorted(os.listdir(tmp_path / "checkpoints"))
+    with pytest.raises(checkpoint.CheckpointError, match="variant 'vanilla', not 'vanilla_g2'"):
+        trainer.train_and_evaluate(tiny_config("vanilla_g2", tiny_idx_dir, steps=4), str(tmp_path))
+    with pytest.raises(checkpoint.CheckpointError, match="other parameter shapes"):
+        trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=4, **{"generator.hidden": (8, 8)}),
+                                   str(tmp_path))
+    assert sorted(os.listdir(tmp_path / "checkpoints")) == before
+
+
+def test_corrupt_latest_checkpoint_falls_back_to_previous(tiny_idx_dir, tmp_path, caplog):
+    trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=4), str(tmp_path))
+    state_dir = tmp_path / "checkpoints" / "4" / "state"
+    for root, _, files in os.walk(state_dir):
+        for name in files:
+            with open(os.path.join(root, name), "wb") as f:
+                f.write(b"garbage")
+    config = tiny_config("vanilla", tiny_idx_dir, steps=4)
+    _, gan, _, meta = workdir_lib.load_run(str(tmp_path), step=2)
+    restored = checkpoint.Checkpoints(str(tmp_path / "checkpoints")).restore(
+        gan.init(jax.random.PRNGKey(config.seed)), meta)
+    assert int(restored.step) == 2
+    assert "corrupt" in caplog.text
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tiny_idx_dir, tmp_path, monkeypatch):
+    @dataclasses.dataclass(frozen=True)
+    class ExplodesAfterTwoSteps(losses.NonSaturatingBCE):
+        def d_loss(self, real_logits, fake_logits, real_labels, fake_labels):
+            return super().d_loss(real_logits, fake_logits, real_labels, fake_labels) * np.inf
+
+    trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=2), str(tmp_path))
+    monkeypatch.setitem(losses.OBJECTIVES, "explodes", ExplodesAfterTwoSteps)
+    config = tiny_config("vanilla", tiny_idx_dir, steps=4, **{"loss.name": "explodes"})
+    with pytest.raises(trainer.NonFiniteLossError, match="non-finite loss at step 3.*last good checkpoint: step 2"):
+        trainer.train_and_evaluate(config, str(tmp_path))
+    assert sorted(os.listdir(tmp_path / "checkpoints")) == ["2"]
+
+
+def test_unwritable_workdir_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(workdir_lib.WorkdirError, match="not writable"):
+        workdir_lib.prepare(str(blocker / "sub"))
+
+
+def test_bad_host_settings_are_rejected(tiny_idx_dir, tmp_path):
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=0), str(tmp_path))
