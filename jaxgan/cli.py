@@ -22,6 +22,15 @@ def parse(argv: list[str]) -> list[str]:
         return flags.FLAGS(argv)
     except flags.Error as e:
         fail(str(e).splitlines()[0])
+    except (AttributeError, KeyError, TypeError, ValueError) as e:  # ml_collections' config overrides
+        fail(bad_override_message(argv, e))
+
+
+def bad_override_message(argv: list[str], error: Exception) -> str:
+    overrides = [a.split("=")[0] for a in argv if a.startswith("--config.")]
+    # ml_collections nests reprs of KeyErrors; flatten them into one readable line.
+    reason = " ".join(str(error).replace("\\n", " ").replace("\\'", "'").split()).strip("\"' ")
+    return f"bad config override among {', '.join(overrides)}: {reason or type(error).__name__}"
 
 
 def flag_value(argv: list[str], name: str) -> str | None:

@@ -13,7 +13,7 @@ import sys
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from jaxgan import cli, configs, trainer
+from jaxgan import cli, configs
 
 flags.DEFINE_string("variant", None, "Variant to train (see --help for the list).")
 flags.DEFINE_string("workdir", None, "Where logs, samples and checkpoints go (default runs/VARIANT); resumes if "
@@ -49,7 +49,10 @@ def parse_flags(argv: list[str]) -> list[str]:
         config = configs.get_config(variant)
     except ValueError as e:
         cli.fail(str(e))
-    config_flags.DEFINE_config_dict("config", config, "Variant config; override fields with --config.FIELD=VALUE.")
+    try:  # ml_collections applies the --config.* overrides while defining the flag
+        config_flags.DEFINE_config_dict("config", config, "Variant config; override fields with --config.FIELD=VALUE.")
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
+        cli.fail(cli.bad_override_message(argv, e))
     rest = cli.parse(argv)
     if cli.flag_value(argv, "config.data.name") is not None:
         FLAGS.config.data.offline_fallback = False  # an explicitly named dataset never falls back
@@ -59,6 +62,8 @@ def parse_flags(argv: list[str]) -> list[str]:
 def main(argv: list[str]) -> None:
     if len(argv) > 1:
         cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    from jaxgan import trainer  # imported late so that flag errors answer before TensorFlow loads
+
     workdir = FLAGS.workdir or f"runs/{FLAGS.variant}"
     try:
         trainer.train_and_evaluate(FLAGS.config, workdir)

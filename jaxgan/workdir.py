@@ -67,6 +67,8 @@ def load_run(workdir: str, step: int | None = None) -> tuple[ml_collections.Conf
     steps = ckpts.steps()
     if not steps:
         raise WorkdirError(f"no checkpoints in {ckpt_dir}")
+    if step is not None and step not in steps:
+        raise WorkdirError(f"no checkpoint for step {step} in {ckpt_dir} (have {steps})")
     try:
         meta = ckpts.read_meta(step if step is not None else steps[-1])
     except Exception as e:
