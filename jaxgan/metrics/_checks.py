@@ -6,11 +6,11 @@ import numpy as np
 
 
 def check_features(**sets) -> None:
-    """Raises ValueError unless every named set is a 2-D `[n, d]` array and all share `d`."""
+    """Raises ValueError unless every named set is a non-empty 2-D `[n, d]` array and all share `d`."""
     dims = {}
     for name, x in sets.items():
-        if np.ndim(x) != 2:
-            raise ValueError(f"{name} must be a 2-D [n, d] feature array, got shape {np.shape(x)}")
+        if np.ndim(x) != 2 or np.shape(x)[0] == 0:
+            raise ValueError(f"{name} must be a non-empty 2-D [n, d] feature array, got shape {np.shape(x)}")
         dims[name] = np.shape(x)[1]
     if len(set(dims.values())) > 1:
         raise ValueError(f"feature dimensions differ: {dims}")

@@ -110,7 +110,9 @@ def frechet_distance(mu1: jax.Array | np.ndarray, cov1: jax.Array | np.ndarray, 
     large numbers, and float32 eigendecompositions of 2048-d covariances lose several digits). Not clamped: tiny
     negative values for (near-)identical inputs are rounding, shown as such.
     """
-    d = np.shape(mu1)[0] if np.ndim(mu1) == 1 else -1
+    if np.ndim(mu1) != 1:
+        raise ValueError(f"mu1 must be a 1-D mean vector, got shape {np.shape(mu1)}")
+    d = np.shape(mu1)[0]
     for name, x, shape in (("mu1", mu1, (d,)), ("cov1", cov1, (d, d)), ("mu2", mu2, (d,)), ("cov2", cov2, (d, d))):
         if np.shape(x) != shape:
             raise ValueError(f"{name} must have shape {shape} (mu1 is {np.shape(mu1)}), got {np.shape(x)}")
@@ -126,11 +128,8 @@ def fid(real_feats: jax.Array | np.ndarray | FeatureStats, fake_feats: jax.Array
     Either argument may instead be a `FeatureStats` (from `feature_statistics`), so reference statistics are
     computed once and reused across evaluations.
     """
-    stats = []
-    for name, feats in (("real_feats", real_feats), ("fake_feats", fake_feats)):
-        if not isinstance(feats, FeatureStats):
-            check_features(**{name: feats})
-            feats = feature_statistics(feats, dtype=dtype)
-        stats.append(feats)
-    (mu1, cov1), (mu2, cov2) = stats
+    named = {"real_feats": real_feats, "fake_feats": fake_feats}
+    check_features(**{name: x for name, x in named.items() if not isinstance(x, FeatureStats)})
+    (mu1, cov1), (mu2, cov2) = (x if isinstance(x, FeatureStats) else feature_statistics(x, dtype=dtype)
+                                for x in named.values())
     return frechet_distance(mu1, cov1, mu2, cov2, dtype=dtype)

@@ -13,13 +13,15 @@ no square roots) in row blocks, so 10k x 10k sets need O(block_size * n) memory.
 from __future__ import annotations
 
 from functools import partial
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from jaxgan.metrics._checks import check_block_size, check_features, check_k
-from jaxgan.metrics.pairwise import as_float_features, map_row_blocks, squared_distances, squared_norms
+from jaxgan.metrics.pairwise import (as_float_features, map_row_blocks, scan_row_blocks, squared_distances,
+                                     squared_norms)
 
 DEFAULT_BLOCK_SIZE = 1024
 
@@ -34,7 +36,7 @@ def knn_squared_radii(feats: jax.Array, k: int, block_size: int = DEFAULT_BLOCK_
     def block_radii(block: jax.Array, index: jax.Array) -> jax.Array:
         d = squared_distances(block, feats, feats_sq)  # [b, n]
         # Force each point's own distance below every other so that dropping the nearest of the k+1 drops exactly
-        # the point itself, even when rounding makes a duplicate row look closer than 0.
+        # the point itself, even when rounding puts a duplicate row nearer than the point's own (clamped) 0.
         d = jnp.where(index[:, None] == columns[None, :], -1.0, d)
         nearest = jax.lax.top_k(-d, k + 1)[0]  # [b, k+1], negated, self first
         # The k-th other neighbour is the farthest of these k+1. Reduce with min instead of slicing column k: XLA
@@ -45,40 +47,66 @@ def knn_squared_radii(feats: jax.Array, k: int, block_size: int = DEFAULT_BLOCK_
     return map_row_blocks(block_radii, feats, block_size)
 
 
-def _balls_containing(points: jax.Array, centres: jax.Array, sq_radii: jax.Array, block_size: int) -> jax.Array:
-    """For each of `points [p, d]`: how many balls B(centres [c, d], sq_radii [c]) contain it -> `[p]` int32."""
-    centres_sq = squared_norms(centres)
+class Memberships(NamedTuple):
+    """Ball memberships between fakes `[M, d]` and reals `[N, d]`."""
 
-    def block_counts(block: jax.Array, index: jax.Array) -> jax.Array:
-        inside = squared_distances(block, centres, centres_sq) <= sq_radii[None, :]
-        return jnp.sum(inside, axis=1, dtype=jnp.int32)
-
-    return map_row_blocks(block_counts, points, block_size)
+    real_balls_per_fake: jax.Array  # [M] int32: how many real balls contain each fake
+    real_ball_hit: jax.Array  # [N] bool: whether each real ball contains at least one fake
+    real_in_fake_ball: jax.Array  # [N] bool: whether each real lies in some fake ball (all False without fake radii)
 
 
-def _nearest_squared_distance(queries: jax.Array, points: jax.Array, block_size: int) -> jax.Array:
-    """Squared distance from each of `queries [q, d]` to its nearest row of `points [p, d]` -> `[q]`."""
-    points_sq = squared_norms(points)
-    return map_row_blocks(lambda block, _: jnp.min(squared_distances(block, points, points_sq), axis=1),
-                          queries, block_size)
+def _memberships(fake: jax.Array, real: jax.Array, real_sq_radii: jax.Array, fake_sq_radii: jax.Array | None,
+                 block_size: int) -> Memberships:
+    """Every membership the metrics need, from one blocked pass over the fake-to-real distances.
+
+    `real_sq_radii [N]`, `fake_sq_radii [M]` (None when fake balls are not needed). The per-real results are
+    reductions over fakes, so they are carried across the fake blocks instead of costing a transposed pass.
+    """
+    real_sq = squared_norms(real)
+    num_fake = fake.shape[0]
+
+    def block(carry: tuple[jax.Array, jax.Array], fake_block: jax.Array, index: jax.Array):
+        real_ball_hit, real_in_fake_ball = carry
+        d = squared_distances(fake_block, real, real_sq)  # [b, N]
+        in_real_ball = (d <= real_sq_radii[None, :]) & (index < num_fake)[:, None]  # padding rows are no fakes
+        real_ball_hit = real_ball_hit | jnp.any(in_real_ball, axis=0)
+        if fake_sq_radii is not None:
+            # Padding rows get radius -1, so their balls contain nothing.
+            block_radii = jnp.take(fake_sq_radii, index, mode="fill", fill_value=-1.0)
+            real_in_fake_ball = real_in_fake_ball | jnp.any(d <= block_radii[:, None], axis=0)
+        return (real_ball_hit, real_in_fake_ball), jnp.sum(in_real_ball, axis=1, dtype=jnp.int32)
+
+    no_reals = jnp.zeros(real.shape[0], dtype=bool)
+    (real_ball_hit, real_in_fake_ball), per_fake = scan_row_blocks(block, fake, block_size, (no_reals, no_reals))
+    return Memberships(per_fake, real_ball_hit, real_in_fake_ball)
 
 
+def _centre(real: jax.Array, *others: jax.Array) -> tuple[jax.Array, ...]:
+    """Shifts all sets by the mean of `real`. Distances are unchanged, but the ||a||^2 + ||b||^2 - 2ab expansion
+    loses digits in proportion to the norms, and real features (e.g. post-ReLU Inception) share a large offset."""
+    offset = jnp.mean(real, axis=0)
+    return tuple(x - offset for x in (real, *others))
+
+
+# The jitted cores return integer counts; the division happens on the host in float64 so that fractions such as
+# 37/50 come back exactly rather than as float32 roundings.
 @partial(jax.jit, static_argnames=("k", "block_size"))
-def _precision_recall(real: jax.Array, fake: jax.Array, k: int, block_size: int) -> tuple[jax.Array, jax.Array]:
+def _precision_recall_counts(real: jax.Array, fake: jax.Array, k: int, block_size: int) -> tuple[jax.Array, ...]:
+    """(#fakes in some real ball, #reals in some fake ball)."""
+    real, fake = _centre(real, fake)
     real_radii = knn_squared_radii(real, k, block_size)
     fake_radii = knn_squared_radii(fake, k, block_size)
-    precision = jnp.mean(_balls_containing(fake, real, real_radii, block_size) > 0)
-    recall = jnp.mean(_balls_containing(real, fake, fake_radii, block_size) > 0)
-    return precision, recall
+    m = _memberships(fake, real, real_radii, fake_radii, block_size)
+    return jnp.sum(m.real_balls_per_fake > 0), jnp.sum(m.real_in_fake_ball)
 
 
 @partial(jax.jit, static_argnames=("k", "block_size"))
-def _density_coverage(real: jax.Array, fake: jax.Array, k: int, block_size: int) -> tuple[jax.Array, jax.Array]:
-    real_radii = knn_squared_radii(real, k, block_size)
-    density = jnp.sum(_balls_containing(fake, real, real_radii, block_size)) / (k * fake.shape[0])
-    # A real ball contains some fake iff the real point's nearest fake is within its radius.
-    coverage = jnp.mean(_nearest_squared_distance(real, fake, block_size) <= real_radii)
-    return density, coverage
+def _density_coverage_counts(real: jax.Array, fake: jax.Array, k: int, block_size: int) -> tuple[jax.Array, ...]:
+    """(#real balls containing each fake [M], #real balls containing some fake)."""
+    real, fake = _centre(real, fake)
+    m = _memberships(fake, real, knn_squared_radii(real, k, block_size), None, block_size)
+    # Per-fake counts go back whole and are summed on the host in int64: the total can reach N * M.
+    return m.real_balls_per_fake, jnp.sum(m.real_ball_hit)
 
 
 def knn_radii(feats: jax.Array, k: int = 3, *, block_size: int = DEFAULT_BLOCK_SIZE) -> np.ndarray:
@@ -86,7 +114,8 @@ def knn_radii(feats: jax.Array, k: int = 3, *, block_size: int = DEFAULT_BLOCK_S
     check_features(feats=feats)
     check_k(k, feats=feats)
     check_block_size(block_size)
-    return np.sqrt(np.asarray(knn_squared_radii(as_float_features(feats), k, block_size)))
+    (feats,) = _centre(as_float_features(feats))
+    return np.sqrt(np.asarray(knn_squared_radii(feats, k, block_size)))
 
 
 def precision_recall(real_feats: jax.Array, fake_feats: jax.Array, k: int = 3, *,
@@ -99,8 +128,9 @@ def precision_recall(real_feats: jax.Array, fake_feats: jax.Array, k: int = 3, *
     check_features(real_feats=real_feats, fake_feats=fake_feats)
     check_k(k, real_feats=real_feats, fake_feats=fake_feats)
     check_block_size(block_size)
-    precision, recall = _precision_recall(as_float_features(real_feats), as_float_features(fake_feats), k, block_size)
-    return {"precision": float(precision), "recall": float(recall)}
+    real, fake = as_float_features(real_feats), as_float_features(fake_feats)
+    fakes_in, reals_in = _precision_recall_counts(real, fake, k, block_size)
+    return {"precision": int(fakes_in) / fake.shape[0], "recall": int(reals_in) / real.shape[0]}
 
 
 def density_coverage(real_feats: jax.Array, fake_feats: jax.Array, k: int = 5, *,
@@ -113,5 +143,7 @@ def density_coverage(real_feats: jax.Array, fake_feats: jax.Array, k: int = 5, *
     check_features(real_feats=real_feats, fake_feats=fake_feats)
     check_k(k, real_feats=real_feats)
     check_block_size(block_size)
-    density, coverage = _density_coverage(as_float_features(real_feats), as_float_features(fake_feats), k, block_size)
-    return {"density": float(density), "coverage": float(coverage)}
+    real, fake = as_float_features(real_feats), as_float_features(fake_feats)
+    per_fake, covered = _density_coverage_counts(real, fake, k, block_size)
+    total = int(np.sum(np.asarray(per_fake), dtype=np.int64))
+    return {"density": total / (k * fake.shape[0]), "coverage": int(covered) / real.shape[0]}
