@@ -118,6 +118,10 @@ class GAN:
         return _apply(self.discriminator, state.params["discriminator"], state.model_state["discriminator"],
                       x, labels, train=False)[0][0]
 
+    def realness(self, state: TrainState, x, labels=None) -> jax.Array:
+        """How real the evaluation-mode D finds each input: a logit `[B]` (the objective says which)."""
+        return self.objective.realness(self.discriminate(state, x, labels))
+
     # --------------------------------------------------------------------------------------------- state
     def init(self, key: jax.Array) -> TrainState:
         """A fresh train state; all randomness from `key`."""
@@ -166,8 +170,8 @@ class GAN:
                 params=d_params, real=real, fake=fake, real_labels=real_labels, fake_labels=fake_labels,
                 real_features=real_feats, fake_features=fake_feats, key=k_reg)
             penalty, metrics = regularizers.apply_all(self.d_regularizers, inputs, prefix="d/")
-            metrics.update({"d/adv_loss": loss, "d/real_logit": real_logits[:, 0].mean(),
-                            "d/fake_logit": fake_logits[:, 0].mean()})
+            metrics.update({"d/adv_loss": loss, "d/real_logit": self.objective.realness(real_logits).mean(),
+                            "d/fake_logit": self.objective.realness(fake_logits).mean()})
             return loss + penalty, (metrics, d_state)
 
         _, d_params = self.split_players(state.params)

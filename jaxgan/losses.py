@@ -1,7 +1,8 @@
 """Adversarial objectives: what D and G minimise, given D's logits.
 
 An objective maps discriminator logits `[B, num_outputs]` (and the real/fake class labels `[B]`, which
-class-aware objectives use) to scalar losses. The engine calls only `d_loss` and `g_loss`, so a new game is
+class-aware objectives use) to scalar losses, and says how "real" D finds each input (`realness`, a logit
+`[B]`: larger = more real), which metrics and rejection sampling read. The engine calls only `d_loss` and `g_loss`, so a new game is
 a new entry in `OBJECTIVES`, never an engine branch.
 """
 
@@ -23,6 +24,9 @@ class NonSaturatingBCE:
 
     def num_outputs(self, num_classes: int) -> int:
         return 1
+
+    def realness(self, logits: jax.Array) -> jax.Array:
+        return logits[:, 0]
 
     def d_loss(self, real_logits, fake_logits, real_labels, fake_labels) -> jax.Array:
         real = optax.sigmoid_binary_cross_entropy(real_logits[:, 0], jnp.ones_like(real_logits[:, 0]))
@@ -59,6 +63,10 @@ class SupervisedKPlusOne:
     def num_outputs(self, num_classes: int) -> int:
         return num_classes + 1
 
+    def realness(self, logits: jax.Array) -> jax.Array:
+        # log P(some real class) - log P(fake).
+        return jax.nn.logsumexp(logits[:, :-1], axis=-1) - logits[:, -1]
+
     def d_loss(self, real_logits, fake_logits, real_labels, fake_labels) -> jax.Array:
         fake_class = jnp.full((fake_logits.shape[0],), fake_logits.shape[-1] - 1, jnp.int32)
         return _class_ce(real_logits, real_labels) + _class_ce(fake_logits, fake_class)
@@ -81,6 +89,9 @@ class SeparateObjectives:
 
     def num_outputs(self, num_classes: int) -> int:
         return num_classes + 1
+
+    def realness(self, logits: jax.Array) -> jax.Array:
+        return logits[:, -1]
 
     def d_loss(self, real_logits, fake_logits, real_labels, fake_labels) -> jax.Array:
         del fake_labels  # no class loss on fakes for D
@@ -109,6 +120,9 @@ class Wasserstein:
 
     def num_outputs(self, num_classes: int) -> int:
         return 1
+
+    def realness(self, logits: jax.Array) -> jax.Array:
+        return logits[:, 0]
 
     def d_loss(self, real_logits, fake_logits, real_labels, fake_labels) -> jax.Array:
         return fake_logits[:, 0].mean() - real_logits[:, 0].mean()

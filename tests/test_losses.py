@@ -46,3 +46,12 @@ def test_optimum_of_discriminator_at_equal_densities():
     # With p_data = p_g, the optimal D outputs 1/2 and the D loss is 2 log 2 (Goodfellow et al., Prop. 1).
     zero = np.zeros((4, 1), np.float32)
     np.testing.assert_allclose(losses.NonSaturatingBCE().d_loss(zero, zero, None, None), 2 * np.log(2), rtol=1e-6)
+
+
+def test_realness_of_each_objective():
+    logits = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], np.float32)
+    np.testing.assert_allclose(losses.NonSaturatingBCE().realness(logits[:, :1]), [1.0, 0.0])
+    np.testing.assert_allclose(losses.SeparateObjectives().realness(logits), [0.5, 3.0])
+    # K+1 softmax: log sum_k exp(l_k) over the K real classes minus the "fake" logit.
+    expected = np.log(np.exp(logits[:, 0]) + np.exp(logits[:, 1])) - logits[:, 2]
+    np.testing.assert_allclose(losses.SupervisedKPlusOne().realness(logits), expected, rtol=1e-6)
