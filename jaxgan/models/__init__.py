@@ -13,10 +13,12 @@ from typing import Any, Mapping
 import flax.linen as nn
 
 from jaxgan import registry
+from jaxgan.models.conv import ConvDiscriminator
 from jaxgan.models.mlp import MLPDiscriminator, MLPGenerator
 
 GENERATORS: dict[str, type[nn.Module]] = {"mlp": MLPGenerator}
 DISCRIMINATORS: dict[str, type[nn.Module]] = {"mlp": MLPDiscriminator}
+DISCRIMINATORS["conv"] = ConvDiscriminator
 
 
 def build_generator(cfg: Mapping[str, Any], image_shape: tuple[int, int, int], num_classes: int) -> nn.Module:

@@ -9,6 +9,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgan.models import lipschitz_layers
+
 
 class MLPGenerator(nn.Module):
     """z [B, d] -> images [B, H, W, C] in [-1, 1]; default widths 256 -> 512 -> 1024 -> H*W*C."""
@@ -32,7 +34,9 @@ class MLPDiscriminator(nn.Module):
     """images [B, H, W, C] -> (logits [B, num_outputs], penultimate features [B, hidden[-1]]).
 
     Default widths H*W*C -> 1024 -> 512 -> 256 -> num_outputs, with dropout after each hidden layer
-    (active only when `train`, its randomness from the 'dropout' rng).
+    (active only when `train`, its randomness from the 'dropout' rng). Lipschitz options for WGAN critics:
+    `spectral_norm` wraps every dense layer in flax's `nn.SpectralNorm`, `normalize_init` divides each
+    initial kernel by its spectral norm (see `jaxgan.models.lipschitz_layers`).
     """
 
     num_outputs: int = 1
@@ -40,13 +44,18 @@ class MLPDiscriminator(nn.Module):
     hidden: Sequence[int] = (1024, 512, 256)
     dropout: float = 0.3
     negative_slope: float = 0.2
+    spectral_norm: bool = False
+    normalize_init: bool = False
 
     @nn.compact
     def __call__(self, x: jax.Array, labels: jax.Array | None = None,
                  train: bool = False) -> tuple[jax.Array, jax.Array]:
         del labels  # unconditional
+        init = lipschitz_layers.kernel_init(self.normalize_init)
+        dense = lambda width, h: lipschitz_layers.apply_layer(nn.Dense(width, kernel_init=init), h,
+                                                              self.spectral_norm, train)
         h = x.reshape((x.shape[0], -1))
         for width in self.hidden:
-            h = nn.leaky_relu(nn.Dense(width)(h), self.negative_slope)
+            h = nn.leaky_relu(dense(width, h), self.negative_slope)
             h = nn.Dropout(self.dropout, deterministic=not train)(h)
-        return nn.Dense(self.num_outputs)(h), h
+        return dense(self.num_outputs, h), h

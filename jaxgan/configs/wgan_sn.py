@@ -1,0 +1,15 @@
+"""WGAN with a spectrally normalised MLP critic (Miyato et al. 2018; seeds 001/003), no penalty, n_d=5.
+
+    python -m jaxgan.train --variant=wgan_sn
+
+Every critic layer is wrapped in flax's nn.SpectralNorm (one power-iteration round per call; its vectors are
+kept in the train state's model_state and checkpointed), so each layer is ~1-Lipschitz by construction.
+"""
+
+from jaxgan.configs import wgan
+
+
+def get_config():
+    c = wgan.get_config()
+    c.discriminator.spectral_norm = True
+    return c
