@@ -20,7 +20,7 @@ import numpy as np
 from clu import metric_writers, periodic_actions
 from tqdm import tqdm
 
-from jaxgan import checkpoint, data, engine, images, monitors, workdir as workdir_lib
+from jaxgan import checkpoint, data, engine, images, monitors, plots, workdir as workdir_lib
 
 SAMPLE_STREAM = 0xF1ED  # fold_in constant for the fixed sample noise
 
@@ -148,10 +148,19 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engin
             if step % config.checkpoint_every == 0 or step == config.steps:
                 ckpts.save(state, meta)
     images.save_grid(np.asarray(sample_fn(state)), os.path.join(workdir, "samples.png"))
+    plot_histories(jsonl_path, os.path.join(workdir, "plots"))
     ckpts.close()
     writer.flush()
     writer.close()
     return state
+
+
+def plot_histories(jsonl_path: str, out_dir: str) -> None:
+    """One PNG per logged monitor (e.g. seed 001's Lipschitz-bound curve) in `out_dir`."""
+    with open(jsonl_path) as f:
+        keys = sorted({k for line in f if line.strip() for k in json.loads(line) if k.startswith("monitor/")})
+    for key in keys:
+        plots.plot_monitor_history(jsonl_path, key, os.path.join(out_dir, key.replace("/", "_") + ".png"))
 
 
 def _flat_hparams(config: ml_collections.ConfigDict) -> dict[str, Any]:

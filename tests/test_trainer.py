@@ -24,6 +24,7 @@ def test_run_writes_logs_samples_checkpoints(tiny_idx_dir, tmp_path):
     assert [r["step"] for r in rows] == [2, 4]
     assert all(np.isfinite(r["d/loss"]) and np.isfinite(r["g/loss"]) for r in rows)
     assert "monitor/generator_weight_norm" in rows[0]
+    assert (tmp_path / "plots" / "monitor_generator_weight_norm.png").stat().st_size > 0
     assert any(name.startswith("events.out.tfevents") for name in os.listdir(tmp_path))
     assert (tmp_path / "samples.png").exists() and (tmp_path / "samples" / "step_0000004.png").exists()
     assert sorted(os.listdir(tmp_path / "checkpoints")) == ["2", "4"]
