@@ -30,20 +30,22 @@ def write_idx(folder: pathlib.Path, split_prefix: str, images: np.ndarray, label
         f.write(lab)
 
 
+def shared_folder(name: str, probe: str) -> pathlib.Path:
+    """`../shared/data/NAME`, or skip the test when its `probe` file is absent."""
+    path = SHARED_DATA / name
+    if not (path / probe).exists():
+        pytest.skip(f"{name} data not found at {path}")
+    return path
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> pathlib.Path:
-    path = SHARED_DATA / "mnist"
-    if not (path / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"real MNIST test set not found at {path}")
-    return path
+    return shared_folder("mnist", "t10k-images-idx3-ubyte.gz")
 
 
 @pytest.fixture(scope="session")
 def fashion_dir() -> pathlib.Path:
-    path = SHARED_DATA / "fashion_mnist"
-    if not (path / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"Fashion-MNIST not found at {path}")
-    return path
+    return shared_folder("fashion_mnist", "train-images-idx3-ubyte.gz")
 
 
 @pytest.fixture(scope="session")
