@@ -39,6 +39,11 @@ def get_config() -> ml_collections.ConfigDict:
         discriminator=adam_group("^discriminator/"),
     ))
     c.monitors = ml_collections.ConfigDict()  # name -> dict(every=N); see jaxgan.monitors
+    # Sample-quality evaluation during training (FID, IS, precision/recall, ...; see jaxgan.evaluation): every
+    # eval_every steps (0 = off) on eval_num_samples samples with fixed noise. The evaluator network is trained
+    # and cached on first use.
+    c.eval_every = 0
+    c.eval_num_samples = 2000
 
     # Host-side cadence (in train steps). Chunks of up to steps_per_call steps run in one device call.
     c.steps_per_call = 100
