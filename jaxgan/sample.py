@@ -1,10 +1,11 @@
 """Write samples of a trained run, without any training code path.
 
     python -m jaxgan.sample --workdir=DIR [--num=64] [--out=samples.png|samples.npz] [--step=S] [--seed=0]
-                            [--labels=0,1,2] [--per_class=N]
+                            [--labels=0,1,2] [--per_class=N] [--rejection [--percentile=80] [--gamma=G]]
 
 `--labels` draws the given classes in turn (for conditional generators and GM-GAN components);
-`--per_class=N` writes N samples of every class, one row per class.
+`--per_class=N` writes N samples of every class, one row per class. `--rejection` keeps only samples that
+the trained discriminator accepts (discriminator rejection sampling, Azadi et al. 2019; see jaxgan.rejection).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import cli, images, workdir as workdir_lib
+from jaxgan import cli, images, rejection, workdir as workdir_lib
 
 flags.DEFINE_string("workdir", None, "Workdir of a trained run.")
 flags.DEFINE_integer("num", 64, "Number of samples (ignored with --per_class).")
@@ -23,6 +24,10 @@ flags.DEFINE_integer("step", None, "Checkpoint step (default: the latest).")
 flags.DEFINE_integer("seed", 0, "Seed of the sampling noise.")
 flags.DEFINE_string("labels", None, "Comma-separated class labels, cycled over the samples.")
 flags.DEFINE_integer("per_class", None, "Samples per class, one grid row per class.")
+flags.DEFINE_bool("rejection", False, "Discriminator rejection sampling (Azadi et al. 2019).")
+flags.DEFINE_float("percentile", 80.0, "--rejection: per-batch percentile of F(x) used as the shift gamma.")
+flags.DEFINE_float("gamma", None, "--rejection: a fixed gamma instead of the percentile (0: plain rejection).")
+flags.DEFINE_integer("burn_in", 10_000, "--rejection: proposals used to estimate the max log density ratio.")
 FLAGS = flags.FLAGS
 
 
@@ -52,13 +57,21 @@ def main(argv):
         cli.fail(f"--num must be >= 1, got {FLAGS.num}")
     if not FLAGS.out.endswith((".png", ".npz")):
         cli.fail(f"--out must end in .png or .npz, got {FLAGS.out!r}")
+    if FLAGS.rejection and (FLAGS.labels is not None or FLAGS.per_class is not None):
+        cli.fail("--rejection cannot be combined with --labels or --per_class (it changes the class mix)")
+    if not 0.0 <= FLAGS.percentile <= 100.0:
+        cli.fail(f"--percentile must be in [0, 100], got {FLAGS.percentile}")
     try:
         _, gan, state, _ = workdir_lib.load_run(FLAGS.workdir, FLAGS.step)
         labels, rows = sample_labels(FLAGS.num, FLAGS.labels, FLAGS.per_class, gan.num_classes)
         num = len(labels) if labels is not None else FLAGS.num
         key = jax.random.PRNGKey(FLAGS.seed)
-        samples = jax.jit(gan.generate, static_argnums=2)(state, key, num,
-                                                            None if labels is None else jnp.asarray(labels))
+        if FLAGS.rejection:
+            samples = rejection.rejection_sample(gan, state, key, num, burn_in=FLAGS.burn_in,
+                                                 percentile=FLAGS.percentile, gamma=FLAGS.gamma)
+        else:
+            samples = jax.jit(gan.generate, static_argnums=2)(state, key, num,
+                                                                None if labels is None else jnp.asarray(labels))
         images.save_samples(np.asarray(samples), FLAGS.out, labels, rows)
     except (ValueError, OSError) as e:
         cli.fail(str(e))

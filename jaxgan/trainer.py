@@ -20,7 +20,7 @@ import numpy as np
 from clu import metric_writers, periodic_actions
 from tqdm import tqdm
 
-from jaxgan import checkpoint, data, engine, images, monitors, plots, workdir as workdir_lib
+from jaxgan import checkpoint, data, engine, evaluation, images, monitors, plots, workdir as workdir_lib
 
 SAMPLE_STREAM = 0xF1ED  # fold_in constant for the fixed sample noise
 
@@ -35,6 +35,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
                  "num_samples"):
         if config[name] < 1:
             raise ValueError(f"{name} must be >= 1, got {config[name]}")
+    if config.eval_every < 0 or config.eval_num_samples < 1:
+        raise ValueError("eval_every must be >= 0 (0 = off) and eval_num_samples >= 1")
 
 
 def summarize(chunks: list[dict[str, np.ndarray]]) -> dict[str, float]:
@@ -99,9 +101,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engin
     _rewrite_jsonl(jsonl_path, start)
 
     images_dev, labels_dev = data.to_device(dataset)
-    del dataset  # the host copy is no longer needed
+    periodic_eval = evaluation.PeriodicEvaluator(gan, config, dataset) if config.eval_every > 0 else None
+    del dataset  # the evaluator keeps what it needs; the training copy lives on the device
     monitor_fns = monitors.build_all(config.monitors, gan)
     cadences = [config.log_every, config.sample_every, config.checkpoint_every] + [e for e, _ in monitor_fns.values()]
+    cadences += [config.eval_every] if periodic_eval else []
     sample_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), SAMPLE_STREAM)
     sample_fn = jax.jit(lambda s: gan.generate(s, sample_key, config.num_samples))
 
@@ -138,6 +142,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engin
             for name, (every, fn) in monitor_fns.items():
                 if step % every == 0 or step == config.steps:
                     scalars.update({k: float(v) for k, v in jax.device_get(fn(state)).items()})
+            if periodic_eval and (step % config.eval_every == 0 or step == config.steps):
+                scalars.update(periodic_eval.run(state))
             if scalars:
                 writer.write_scalars(step, scalars)
                 jsonl.write(json.dumps({"step": step, **scalars}) + "\n")
@@ -149,6 +155,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engin
                 ckpts.save(state, meta)
     images.save_grid(np.asarray(sample_fn(state)), os.path.join(workdir, "samples.png"))
     plot_histories(jsonl_path, os.path.join(workdir, "plots"))
+    evaluation.plot_eval_history(jsonl_path, os.path.join(workdir, "plots", "eval_history.png"))
     ckpts.close()
     writer.flush()
     writer.close()

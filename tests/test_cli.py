@@ -52,6 +52,10 @@ def test_sample_cli_png_and_npz(trained, tmp_path):
     assert out["images"].shape == (6, 28, 28, 1) and np.abs(out["images"]).max() <= 1.0
     result = run("jaxgan.sample", f"--workdir={trained}", "--per_class=2", "--step=2", f"--out={tmp_path}/g.png")
     assert result.returncode == 0 and (tmp_path / "g.png").exists()
+    result = run("jaxgan.sample", f"--workdir={trained}", "--rejection", "--burn_in=64", "--num=5",
+                 f"--out={tmp_path}/r.npz")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert np.load(tmp_path / "r.npz")["images"].shape == (5, 28, 28, 1)
 
 
 def test_help_lists_variants_and_fields():
@@ -96,3 +100,5 @@ def test_sample_cli_bad_input(trained, tmp_path):
     assert_one_line_error(run("jaxgan.sample", f"--workdir={trained}", "--out=x.jpg"), "must end in .png or .npz")
     assert_one_line_error(run("jaxgan.sample", f"--workdir={trained}", "--labels=3,99"), "--labels must be in")
     assert_one_line_error(run("jaxgan.sample", f"--workdir={trained}", "--step=3"), "no checkpoint for step 3")
+    assert_one_line_error(run("jaxgan.sample", f"--workdir={trained}", "--rejection", "--per_class=2"),
+                          "cannot be combined")

@@ -94,3 +94,13 @@ def test_unwritable_workdir_is_a_clear_error(tmp_path):
 def test_bad_host_settings_are_rejected(tiny_idx_dir, tmp_path):
     with pytest.raises(ValueError, match="steps must be >= 1"):
         trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=0), str(tmp_path))
+
+
+def test_periodic_evaluation_is_logged_and_plotted(tiny_idx_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("JAXGAN_CACHE", str(tmp_path / "cache"))
+    config = tiny_config("vanilla", tiny_idx_dir, eval_every=2, eval_num_samples=32, eval_evaluator_epochs=1)
+    trainer.train_and_evaluate(config, str(tmp_path / "run"))
+    rows = [json.loads(line) for line in open(tmp_path / "run" / "metrics.jsonl")]
+    assert [r["step"] for r in rows if "eval/fid" in r] == [2, 4]
+    assert all(np.isfinite(r["eval/fid"]) and 0 <= r["eval/precision"] <= 1 for r in rows if "eval/fid" in r)
+    assert (tmp_path / "run" / "plots" / "eval_history.png").exists()

@@ -44,6 +44,7 @@ def get_config() -> ml_collections.ConfigDict:
     # and cached on first use.
     c.eval_every = 0
     c.eval_num_samples = 2000
+    c.eval_evaluator_epochs = 0  # epochs to train the evaluator on first use (0 = automatic)
 
     # Host-side cadence (in train steps). Chunks of up to steps_per_call steps run in one device call.
     c.steps_per_call = 100
