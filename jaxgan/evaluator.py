@@ -41,10 +41,11 @@ import numpy as np
 import optax
 
 from jaxgan import data, heldout
+from jaxgan.models.conv import PatchConv
 
 CACHE_ENV = "JAXGAN_CACHE"
 DEFAULT_CACHE_ROOT = "~/.cache/jaxgan"
-VERSION = 1  # part of the cache key: bump when training or architecture changes invalidate cached evaluators
+VERSION = 2  # part of the cache key: bump when training or architecture changes invalidate cached evaluators
 AUTO_EXAMPLES = 150_000  # `epochs=0` trains on about this many examples (bounded by AUTO_EPOCHS)
 AUTO_EPOCHS = (5, 40)
 SMALL_DATASET = 20_000  # below this many training images, the default adds random translations
@@ -84,26 +85,6 @@ class Settings:
         return hashlib.sha256(blob.encode()).hexdigest()[:8]
 
 
-class PatchConv(nn.Module):
-    """A stride-1 'SAME' k x k convolution written as shifted copies + one matmul: `[B, H, W, C] -> [B, H, W, F]`.
-
-    Why not `nn.Conv`: on XLA:CPU a convolution's gradient inside a `lax.scan` body runs about 20x slower than
-    outside one (measured here: 50 s vs 2 s for 8 steps; jax-ml/jax#12868), and training scans over an epoch.
-    Slices, a concatenation and a matmul have no such penalty and compute the same function.
-    """
-
-    features: int
-    kernel: int = 3
-
-    @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
-        h, w, p = x.shape[1], x.shape[2], self.kernel // 2
-        padded = jnp.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
-        columns = jnp.concatenate([padded[:, i:i + h, j:j + w, :] for i in range(self.kernel)
-                                   for j in range(self.kernel)], axis=-1)  # [B, H, W, k*k*C]
-        return nn.Dense(self.features)(columns)
-
-
 class LeNet(nn.Module):
     """`(images [B, H, W, C] in [-1, 1], train) -> (logits [B, K], features [B, features])`."""
 
@@ -115,7 +96,9 @@ class LeNet(nn.Module):
     @nn.compact
     def __call__(self, x: jax.Array, train: bool = False) -> tuple[jax.Array, jax.Array]:
         for width in self.channels:
-            x = nn.relu(PatchConv(width)(x))
+            # PatchConv, not nn.Conv: XLA:CPU runs a conv's gradient inside the scanned epoch ~20x slower
+            # (jax-ml/jax#12868); see jaxgan.models.conv.PatchConv.
+            x = nn.relu(PatchConv(width, kernel_size=3, stride=1)(x))
             x = nn.max_pool(x, (2, 2), (2, 2))
         feats = nn.relu(nn.Dense(self.features)(x.reshape(x.shape[0], -1)))
         logits = nn.Dense(self.num_classes)(nn.Dropout(self.dropout, deterministic=not train)(feats))

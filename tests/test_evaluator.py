@@ -24,14 +24,13 @@ def run_cli(module: str, *args: str, env: dict | None = None) -> subprocess.Comp
                           env={**os.environ, **(env or {})})
 
 
-def test_patch_conv_is_a_same_convolution():
+def test_stride_one_patch_conv_is_a_same_convolution():
+    # The evaluator's layers use PatchConv at stride 1 (the critic's tests cover stride 2).
     x = jax.random.normal(jax.random.PRNGKey(0), (2, 7, 6, 3))
-    patch = ev.PatchConv(5, kernel=3)
+    patch = ev.PatchConv(5, kernel_size=3, stride=1)
     params = patch.init(jax.random.PRNGKey(1), x)["params"]
     conv = nn.Conv(5, (3, 3), padding="SAME")
-    # The patch columns are ordered (row offset, column offset, channel): the conv kernel [3, 3, C, F] flattened.
-    conv_params = {"kernel": params["Dense_0"]["kernel"].reshape(3, 3, 3, 5), "bias": params["Dense_0"]["bias"]}
-    np.testing.assert_allclose(patch.apply({"params": params}, x), conv.apply({"params": conv_params}, x),
+    np.testing.assert_allclose(patch.apply({"params": params}, x), conv.apply({"params": params}, x),
                                rtol=1e-5, atol=1e-5)
 
 
