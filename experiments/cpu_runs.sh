@@ -20,3 +20,7 @@ for v in vanilla wgan wgan_clip wgan_gp wgan_gp_conv; do
 done
 python -m jaxgan.evaluate --workdir="$out/gm_gan" --num_samples=5000
 python -m jaxgan.sample --workdir="$out/gm_gan" --per_class=10 --out="$out/gm_gan/class_grid.png"
+for d in fashion_mnist:10000 mnist:5000; do   # the floor and the PCA baseline
+  python -m jaxgan.evaluate --baseline=real --dataset=idx:../shared/data/${d%%:*} --num_samples=${d##*:}
+  python -m jaxgan.evaluate --baseline=pca --dataset=idx:../shared/data/${d%%:*} --num_samples=${d##*:} --pca_components=50
+done
