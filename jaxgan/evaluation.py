@@ -235,38 +235,6 @@ class PeriodicEvaluator:
         return {f"eval/{k}": float(out[k]) for k in self.SCALARS if k in out}
 
 
-def plot_eval_history(metrics_jsonl_path: str, out_png: str) -> bool:
-    """Plots eval/fid and eval/precision, eval/recall (and density, coverage) against the step.
-
-    Reads the rows of `metrics_jsonl_path` that hold `eval/fid`; returns False (and writes nothing) if none do.
-    """
-    rows = []
-    if os.path.exists(metrics_jsonl_path):
-        with open(metrics_jsonl_path) as f:
-            rows = [r for r in (json.loads(line) for line in f if line.strip()) if "eval/fid" in r]
-    if not rows:
-        return False
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    steps = [r["step"] for r in rows]
-    fig, (ax_fid, ax_pr) = plt.subplots(1, 2, figsize=(10, 3.8))
-    ax_fid.plot(steps, [r["eval/fid"] for r in rows], marker="o")
-    ax_fid.set(xlabel="step", ylabel="FID (evaluator features)", title="FID")
-    for name in ("precision", "recall", "density", "coverage"):
-        if f"eval/{name}" in rows[0]:
-            ax_pr.plot(steps, [r.get(f"eval/{name}", np.nan) for r in rows], marker="o", label=name,
-                       linestyle="-" if name in ("precision", "recall") else ":")
-    ax_pr.set(xlabel="step", title="precision / recall")
-    ax_pr.legend()
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(out_png)), exist_ok=True)
-    fig.savefig(out_png, dpi=100)
-    plt.close(fig)
-    return True
-
-
 def to_json(result: dict[str, Any]) -> str:
     """One JSON line; NaN and infinities become null (JSON has no spelling for them)."""
     def clean(v):

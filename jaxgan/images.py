@@ -23,12 +23,10 @@ def tile(images: np.ndarray, rows: int | None = None) -> np.ndarray:
 
 def save_grid(images: np.ndarray, path: str, rows: int | None = None) -> None:
     """Writes images `[N, H, W, C]` in [-1, 1] as a PNG grid (grey colour map for one channel)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib import image  # not pyplot: no global backend or figure state
 
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    plt.imsave(path, tile(images, rows), cmap="gray", vmin=0.0, vmax=1.0)
+    image.imsave(path, tile(images, rows), cmap="gray", vmin=0.0, vmax=1.0)
 
 
 def save_samples(images: np.ndarray, path: str, labels: np.ndarray | None = None, rows: int | None = None) -> None:

@@ -48,3 +48,32 @@ def plot_monitor_history(metrics_jsonl_path: str, key: str, out_png: str) -> str
     os.makedirs(os.path.dirname(os.path.abspath(out_png)), exist_ok=True)
     fig.savefig(out_png, dpi=100)
     return out_png
+
+
+EVAL_CURVES = ("precision", "recall", "density", "coverage")
+
+
+def plot_eval_history(metrics_jsonl_path: str, out_png: str) -> bool:
+    """Plots eval/fid, and eval/precision, recall, density, coverage, against the train step.
+
+    Returns False (and writes nothing) when no row of `metrics_jsonl_path` holds `eval/fid`.
+    """
+    if not os.path.exists(metrics_jsonl_path):
+        return False
+    steps, fids = read_history(metrics_jsonl_path, "eval/fid")
+    if not steps:
+        return False
+    fig = Figure(figsize=(10, 3.8))
+    ax_fid, ax_pr = fig.subplots(1, 2)
+    ax_fid.plot(steps, fids, marker="o")
+    ax_fid.set(xlabel="train step", ylabel="FID (evaluator features)", title="FID")
+    for name in EVAL_CURVES:
+        xs, ys = read_history(metrics_jsonl_path, f"eval/{name}")
+        if xs:
+            ax_pr.plot(xs, ys, marker="o", label=name, linestyle="-" if name in ("precision", "recall") else ":")
+    ax_pr.set(xlabel="train step", title="precision / recall")
+    ax_pr.legend()
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(out_png)), exist_ok=True)
+    fig.savefig(out_png, dpi=100)
+    return True

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import cli, images, rejection, workdir as workdir_lib
+from jaxgan import cli, grids, images, rejection, workdir as workdir_lib
 
 flags.DEFINE_string("workdir", None, "Workdir of a trained run.")
 flags.DEFINE_integer("num", 64, "Number of samples (ignored with --per_class).")
@@ -31,20 +31,21 @@ flags.DEFINE_integer("burn_in", 10_000, "--rejection: proposals used to estimate
 FLAGS = flags.FLAGS
 
 
-def sample_labels(num: int, labels: str | None, per_class: int | None, num_classes: int) -> tuple[np.ndarray | None, int | None]:
-    """(labels [num] or None, grid rows) from the CLI's --labels / --per_class."""
+def sample_labels(num: int, labels: str | None, per_class: int | None,
+                  num_components: int) -> tuple[np.ndarray | None, int | None]:
+    """(labels or None, grid rows) from the CLI's --labels (cycled over `num`) / --per_class (one row each)."""
     if per_class is not None:
         if per_class < 1:
             raise ValueError(f"--per_class must be >= 1, got {per_class}")
-        return np.repeat(np.arange(num_classes), per_class).astype(np.int32), num_classes
+        return np.asarray(grids.grid_labels(range(num_components), per_class)), num_components
     if labels is None:
         return None, None
     try:
         chosen = np.array([int(x) for x in labels.split(",") if x.strip()], np.int32)
     except ValueError:
         raise ValueError(f"--labels must be comma-separated integers, got {labels!r}") from None
-    if chosen.size == 0 or chosen.min() < 0 or chosen.max() >= num_classes:
-        raise ValueError(f"--labels must be in [0, {num_classes - 1}], got {labels!r}")
+    if chosen.size == 0 or chosen.min() < 0 or chosen.max() >= num_components:
+        raise ValueError(f"--labels must be in [0, {num_components - 1}], got {labels!r}")
     return np.resize(chosen, num), None
 
 
@@ -63,7 +64,7 @@ def main(argv):
         cli.fail(f"--percentile must be in [0, 100], got {FLAGS.percentile}")
     try:
         _, gan, state, _ = workdir_lib.load_run(FLAGS.workdir, FLAGS.step)
-        labels, rows = sample_labels(FLAGS.num, FLAGS.labels, FLAGS.per_class, gan.num_classes)
+        labels, rows = sample_labels(FLAGS.num, FLAGS.labels, FLAGS.per_class, grids.num_components(gan))
         num = len(labels) if labels is not None else FLAGS.num
         key = jax.random.PRNGKey(FLAGS.seed)
         if FLAGS.rejection:

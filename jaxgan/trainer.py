@@ -155,7 +155,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engin
                 ckpts.save(state, meta)
     images.save_grid(np.asarray(sample_fn(state)), os.path.join(workdir, "samples.png"))
     plot_histories(jsonl_path, os.path.join(workdir, "plots"))
-    evaluation.plot_eval_history(jsonl_path, os.path.join(workdir, "plots", "eval_history.png"))
+    plots.plot_eval_history(jsonl_path, os.path.join(workdir, "plots", "eval_history.png"))
     ckpts.close()
     writer.flush()
     writer.close()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from jaxgan import baselines, data, engine, evaluation, trainer
+from jaxgan import baselines, data, engine, evaluation, plots, trainer
 from jaxgan import evaluator as ev
 
 TINY = ev.Settings(epochs=1)  # what the CLI tests ask for with --evaluator_epochs=1, so they reuse its cache entry
@@ -72,12 +72,12 @@ def test_conditional_follows_the_training_signal(tiny_idx_dir, variant, expected
 def test_plot_eval_history(tmp_path):
     path = tmp_path / "metrics.jsonl"
     path.write_text(json.dumps({"step": 1, "d/loss": 1.0}) + "\n")
-    assert not evaluation.plot_eval_history(str(path), str(tmp_path / "none.png"))
+    assert not plots.plot_eval_history(str(path), str(tmp_path / "none.png"))
     assert not (tmp_path / "none.png").exists()
     with open(path, "a") as f:
         for step, fid in ((10, 50.0), (20, 30.0)):
             f.write(json.dumps({"step": step, "eval/fid": fid, "eval/precision": 0.5, "eval/recall": 0.4}) + "\n")
-    assert evaluation.plot_eval_history(str(path), str(tmp_path / "plot.png"))
+    assert plots.plot_eval_history(str(path), str(tmp_path / "plot.png"))
     assert (tmp_path / "plot.png").stat().st_size > 1000
 
 
