@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan import registry
+from jaxgan.models import layers
 
 
 class GaussianPrior(nn.Module):
@@ -71,7 +72,7 @@ class GaussianMixturePrior(nn.Module):
         self.mu = self.param("mu", lambda key: jax.random.uniform(key, shape, jnp.float32, -c, c))
         self.log_sigma = self.param(
             "log_sigma", lambda key: jnp.full(shape, jnp.log(self.sigma0 - self.min_sigma), jnp.float32))
-        self.drop = nn.Dropout(self.dropout)
+        self.drop = layers.Dropout(self.dropout)
 
     def components(self) -> tuple[jax.Array, jax.Array]:
         """(mu [K, d], sigma [K, d]) as used for sampling (frozen by stop_gradient in static mode)."""
@@ -88,7 +89,7 @@ class GaussianMixturePrior(nn.Module):
         labels = labels.astype(jnp.int32)
         mu, sigma = self.components()
         z = mu[labels] + sigma[labels] * jax.random.normal(k_z, (batch_size, self.dim))
-        return self.drop(z, deterministic=not train or self.dropout == 0.0), labels
+        return self.drop(z, deterministic=not train), labels
 
 
 PRIORS: dict[str, type[nn.Module]] = {"gaussian": GaussianPrior, "gaussian_mixture": GaussianMixturePrior}

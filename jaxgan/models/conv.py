@@ -8,7 +8,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxgan.models import lipschitz_layers
+from jaxgan.models import layers, lipschitz_layers
 
 
 class PatchConv(nn.Module):
@@ -82,8 +82,7 @@ class ConvDiscriminator(nn.Module):
         for i, width in enumerate(self.channels):
             h = lipschitz_layers.apply_layer(self._conv(width, init, f"Conv_{i}"), h, self.spectral_norm, train)
             h = nn.leaky_relu(h, self.negative_slope)
-            if self.dropout > 0:
-                h = nn.Dropout(self.dropout, deterministic=not train)(h)
+            h = layers.Dropout(self.dropout)(h, deterministic=not train)
         features = h.reshape((h.shape[0], -1))
         head = nn.Dense(self.num_outputs, kernel_init=init, name="Dense_0")
         return lipschitz_layers.apply_layer(head, features, self.spectral_norm, train), features

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan.models import lipschitz_layers
+from jaxgan.models import layers, lipschitz_layers
 
 
 class MLPGenerator(nn.Module):
@@ -57,5 +57,5 @@ class MLPDiscriminator(nn.Module):
         h = x.reshape((x.shape[0], -1))
         for width in self.hidden:
             h = nn.leaky_relu(dense(width, h), self.negative_slope)
-            h = nn.Dropout(self.dropout, deterministic=not train)(h)
+            h = layers.Dropout(self.dropout)(h, deterministic=not train)
         return dense(self.num_outputs, h), h
