@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxgan import lipschitz
+from jaxgan.regularizers import lipschitz
 
 Monitor = Callable[[Any], dict[str, jax.Array]]
 
@@ -49,7 +49,7 @@ def mixture_stats(gan) -> Monitor:
 def lipschitz_bound(gan) -> Monitor:
     """The critic's Lipschitz upper bound, prod of its kernels' spectral norms (seed 001, Figure 2).
 
-    See `jaxgan.lipschitz.lipschitz_upper_bound`; spectrally normalised layers count with the weights they
+    See `jaxgan.regularizers.lipschitz_upper_bound`; spectrally normalised layers count with the weights they
     actually apply (kernel / sigma estimate).
     """
     def monitor(state):

@@ -6,7 +6,7 @@ A config declares groups by name (the flax-examples / big_vision convention of r
     config.optim.prior     = dict(pattern="^prior/",     optimizer="adam", learning_rate=1e-7, b1=0.5)
 
 Every field but `pattern`, `optimizer` and `clip` is passed to `optax.<optimizer>(...)`; `clip=c` keeps the
-group's parameters in [-c, c] after each update (`jaxgan.constraints.clip_params`). Parameter paths are
+group's parameters in [-c, c] after each update (`jaxgan.regularizers.clip_params`). Parameter paths are
 `/`-joined dict keys (`generator/Dense_0/kernel`); each parameter must match exactly one group, checked at
 build time. The two players' parameter trees get separate optimiser states, built by the same function.
 """
@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import jax
 import optax
 
-from jaxgan import constraints
+from jaxgan.regularizers import constraints
 
 GROUP_KEYS = ("pattern", "optimizer")
 

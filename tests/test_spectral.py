@@ -10,7 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan import engine, lipschitz, monitors, penalties, plots, regularizers
+from jaxgan import engine, monitors, plots, regularizers
+from jaxgan.regularizers import lipschitz, penalties
 from jaxgan.models import DISCRIMINATORS
 from jaxgan.models.conv import ConvDiscriminator, PatchConv
 from jaxgan.models.mlp import MLPDiscriminator

@@ -11,7 +11,8 @@ import optax
 import pytest
 from conftest import tiny_config
 
-from jaxgan import configs, constraints, losses, optim, penalties, regularizers
+from jaxgan import configs, losses, optim, regularizers
+from jaxgan.regularizers import constraints, penalties
 from jaxgan.models.mlp import MLPDiscriminator
 
 WGAN_VARIANTS = ("wgan", "wgan_clip", "wgan_gp", "wgan_gp_conv", "wgan_sn")

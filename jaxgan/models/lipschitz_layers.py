@@ -8,7 +8,7 @@ from __future__ import annotations
 import flax.linen as nn
 import jax
 
-from jaxgan import lipschitz
+from jaxgan.regularizers import lipschitz
 
 
 def kernel_init(normalize_init: bool) -> lipschitz.Initializer:

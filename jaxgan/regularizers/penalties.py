@@ -2,7 +2,7 @@
 
 `E_x^[(||grad_x^ D(x^)||_2 - target)^2]` on x^ = eps * real + (1 - eps) * fake, eps ~ U[0, 1] per sample:
 a soft version of the critic's 1-Lipschitz constraint, enforced along lines between the two
-distributions. Registered in `jaxgan.regularizers.REGULARIZERS` as "gradient_penalty".
+distributions. Registered as the D regulariser "gradient_penalty".
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from typing import Callable
 
 import jax
 import jax.numpy as jnp
+
+from jaxgan.regularizers.base import register
 
 CriticFn = Callable[[jax.Array], jax.Array]  # x [B, H, W, C] -> scores [B] or [B, 1]
 
@@ -53,6 +55,7 @@ def gradient_penalty(critic_fn: CriticFn, real: jax.Array, fake: jax.Array, key:
     return jnp.mean(jnp.square(excess)), norms
 
 
+@register("gradient_penalty")
 def gradient_penalty_regularizer(weight: float = 10.0, target: float = 1.0, one_sided: bool = False):
     """Regulariser factory (config `d_regularizers.gradient_penalty = dict(weight=10.0, ...)`)."""
     def regularizer(inputs):

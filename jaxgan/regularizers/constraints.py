@@ -11,6 +11,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxgan.models import layers
+
 
 def clip_params(c: float) -> optax.GradientTransformation:
     """Rewrites updates `u` into `clip(p + u, -c, c) - p`, so that `p + u'` lands in [-c, c].
@@ -18,7 +20,7 @@ def clip_params(c: float) -> optax.GradientTransformation:
     `optax.apply_updates` then computes `p + (clip(p + u) - p)`, which equals the clipped value up to one
     float rounding (|error| <= ulp(c)); the projection is idempotent, so the error never accumulates.
     """
-    if c <= 0:
+    if not layers.is_traced(c) and c <= 0:  # a swept (traced) c was checked as a Python value first
         raise ValueError(f"clip must be > 0, got {c}")
 
     def init_fn(params):

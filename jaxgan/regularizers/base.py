@@ -1,8 +1,8 @@
-"""Regularisers: extra loss terms for D or G, built from `config.d_regularizers` / `config.g_regularizers`.
+"""The regulariser interface: inputs, the registry, and building/applying a config section.
 
 Each config entry is `name: dict(weight=..., **settings)`. A regulariser is a function
 `(RegularizerInputs) -> (weighted scalar term, metrics dict)`; the engine adds the term to the player's loss
-and logs the metrics under `d/` or `g/`.
+and logs the metrics under `d/` or `g/`. Factories register themselves with `@register("name")`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,18 @@ class RegularizerInputs(NamedTuple):
 
 Regularizer = Callable[[RegularizerInputs], tuple[jax.Array, dict[str, jax.Array]]]
 
-# name -> factory(**settings) -> Regularizer. Filled by the modules that define regularisers.
+# name -> factory(**settings) -> Regularizer. Filled by `register` in the modules that define regularisers.
 REGULARIZERS: dict[str, Callable[..., Regularizer]] = {}
+
+
+def register(name: str) -> Callable[[Callable[..., Regularizer]], Callable[..., Regularizer]]:
+    """Decorator: make a factory `(weight=..., **settings) -> Regularizer` the config entry `name`."""
+    def add(factory):
+        if name in REGULARIZERS:
+            raise ValueError(f"regularizer {name!r} is registered twice")
+        REGULARIZERS[name] = factory
+        return factory
+    return add
 
 
 def build_all(cfg: Mapping[str, Mapping[str, Any]]) -> tuple[Regularizer, ...]:
@@ -61,10 +71,3 @@ def apply_all(regs: tuple[Regularizer, ...], inputs: RegularizerInputs,
         metrics.update({prefix + k: v for k, v in reg_metrics.items()})
     return total, metrics
 
-
-# WGAN critic constraints (issue 5). Defined in their own modules (which do not import this one) and
-# registered here, so `jaxgan.regularizers.<name>` is their public address.
-from jaxgan.lipschitz import lipschitz_upper_bound  # noqa: E402  (re-export: the critic's spectral bound)
-from jaxgan.penalties import gradient_penalty, gradient_penalty_regularizer  # noqa: E402
-
-REGULARIZERS["gradient_penalty"] = gradient_penalty_regularizer

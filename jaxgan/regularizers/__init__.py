@@ -1,0 +1,24 @@
+"""Regularisers: extra loss terms for D or G, hard constraints, and the spectral (Lipschitz) tools.
+
+Modules: `base` (the interface: `RegularizerInputs`, the `REGULARIZERS` registry, `build_all`,
+`apply_all`), `penalties` (WGAN-GP gradient penalty), `constraints` (weight clipping as an optax
+transform), `lipschitz` (spectral norms, the Lipschitz bound, spectrally normalised init).
+
+Adding a regulariser: write `jaxgan/regularizers/NAME.py` with a factory
+`@register("NAME") def NAME_regularizer(weight=..., **settings) -> Regularizer`, import the module below,
+and name it in a config: `config.g_regularizers.NAME = dict(weight=..., ...)` (or `d_regularizers`).
+Settings that are floats (weights, bandwidths) may arrive as traced JAX arrays in population sweeps:
+use them in jnp arithmetic, never in a Python `if`.
+"""
+
+from jaxgan.regularizers.base import (REGULARIZERS, Regularizer, RegularizerInputs, apply_all, build_all,
+                                      register)
+from jaxgan.regularizers.constraints import clip_params
+from jaxgan.regularizers.lipschitz import lipschitz_upper_bound, spectral_norm, spectral_normalized_init
+from jaxgan.regularizers.penalties import gradient_penalty, gradient_penalty_regularizer
+
+__all__ = [
+    "REGULARIZERS", "Regularizer", "RegularizerInputs", "apply_all", "build_all", "register",
+    "clip_params", "lipschitz_upper_bound", "spectral_norm", "spectral_normalized_init",
+    "gradient_penalty", "gradient_penalty_regularizer",
+]
