@@ -58,7 +58,14 @@ class SupervisedKPlusOne:
     Logit columns: 0..K-1 are the K real classes, column K (the last) is "fake".
     D: CE(D(x_real), label) + CE(D(G(z~)), K). G: CE(D(G(z~)), y), i.e. "real and of the class it was
     sampled from", back-propagated through G and the mixture prior. Needs y < K = num_classes.
+
+    G's CE splits exactly into a realness and a class term, -log p(y|x) = -log p(real|x) - log p(y|x, real)
+    (p(y|x, real) = softmax over the K class logits only). `g_class_weight` (ours, not the seed's) scales
+    the class term: 1 is the seed's game; below 1 G is rewarded less for the single most class-like image
+    of each component (an AC-GAN-style confidence term that favours intra-class collapse).
     """
+
+    g_class_weight: float = 1.0
 
     def num_outputs(self, num_classes: int) -> int:
         return num_classes + 1
@@ -72,7 +79,9 @@ class SupervisedKPlusOne:
         return _class_ce(real_logits, real_labels) + _class_ce(fake_logits, fake_class)
 
     def g_loss(self, fake_logits, fake_labels) -> jax.Array:
-        return _class_ce(fake_logits, fake_labels)
+        # CE(all) + (w - 1) * CE(classes) = realness term + w * class term; exactly the seed's CE at w = 1.
+        return (_class_ce(fake_logits, fake_labels)
+                + (self.g_class_weight - 1.0) * _class_ce(fake_logits[:, :-1], fake_labels))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +141,29 @@ class Wasserstein:
 
 
 OBJECTIVES["wasserstein"] = Wasserstein
+
+
+@dataclasses.dataclass(frozen=True)
+class Hinge:
+    """The hinge game (Lim & Ye 2017; Miyato & Koyama 2018), the loss seed 003 proposes for its CGAN.
+
+    D: mean(relu(1 - D(x, y))) + mean(relu(1 + D(G(z), y))); G: -mean(D(G(z), y)). Labels act through D.
+    """
+
+    def num_outputs(self, num_classes: int) -> int:
+        return 1
+
+    def realness(self, logits: jax.Array) -> jax.Array:
+        return logits[:, 0]
+
+    def d_loss(self, real_logits, fake_logits, real_labels, fake_labels) -> jax.Array:
+        return jax.nn.relu(1.0 - real_logits[:, 0]).mean() + jax.nn.relu(1.0 + fake_logits[:, 0]).mean()
+
+    def g_loss(self, fake_logits, fake_labels) -> jax.Array:
+        return -fake_logits[:, 0].mean()
+
+
+OBJECTIVES["hinge"] = Hinge
 
 
 def build_objective(cfg: Mapping[str, Any]):

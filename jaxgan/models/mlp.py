@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxgan.models import layers, lipschitz_layers
+from jaxgan.models.minibatch_std import class_minibatch_std
 
 
 class MLPGenerator(nn.Module):
@@ -36,7 +37,9 @@ class MLPDiscriminator(nn.Module):
     Default widths H*W*C -> 1024 -> 512 -> 256 -> num_outputs, with dropout after each hidden layer
     (active only when `train`, its randomness from the 'dropout' rng). Lipschitz options for WGAN critics:
     `spectral_norm` wraps every dense layer in flax's `nn.SpectralNorm`, `normalize_init` divides each
-    initial kernel by its spectral norm (see `jaxgan.models.lipschitz_layers`).
+    initial kernel by its spectral norm (see `jaxgan.models.lipschitz_layers`). `minibatch_std` appends the
+    per-class minibatch standard deviation of the penultimate features to the last layer's input (see
+    `jaxgan.models.minibatch_std`; `labels` name each row's class, all 0 when not given).
     """
 
     num_outputs: int = 1
@@ -46,11 +49,11 @@ class MLPDiscriminator(nn.Module):
     negative_slope: float = 0.2
     spectral_norm: bool = False
     normalize_init: bool = False
+    minibatch_std: bool = False
 
     @nn.compact
     def __call__(self, x: jax.Array, labels: jax.Array | None = None,
                  train: bool = False) -> tuple[jax.Array, jax.Array]:
-        del labels  # unconditional
         init = lipschitz_layers.kernel_init(self.normalize_init)
         dense = lambda width, h: lipschitz_layers.apply_layer(nn.Dense(width, kernel_init=init), h,
                                                               self.spectral_norm, train)
@@ -58,4 +61,7 @@ class MLPDiscriminator(nn.Module):
         for width in self.hidden:
             h = nn.leaky_relu(dense(width, h), self.negative_slope)
             h = layers.Dropout(self.dropout)(h, deterministic=not train)
-        return dense(self.num_outputs, h), h
+        if not self.minibatch_std:  # otherwise `labels` are read only by the minibatch statistic
+            return dense(self.num_outputs, h), h
+        labels = jnp.zeros((x.shape[0],), jnp.int32) if labels is None else labels
+        return dense(self.num_outputs, jnp.concatenate([h, class_minibatch_std(h, labels)], axis=1)), h

