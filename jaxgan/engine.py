@@ -26,6 +26,7 @@ import optax
 from jaxgan import augment as augment_lib
 from jaxgan import data as data_lib
 from jaxgan import latents, losses, models, optim, regularizers
+from jaxgan.models.layers import is_static_zero
 
 GENERATOR_PLAYER = ("generator", "prior")
 DISCRIMINATOR_PLAYER = ("discriminator",)
@@ -46,6 +47,9 @@ class TrainState:
     d_opt_state: Any
     ema_params: dict  # exponential moving average of the generator's params ({} when disabled)
     data_order: jax.Array  # int32 [N]: the current epoch's permutation of the dataset
+    # An adaptive discriminator advantage's carry: {"n_d": D updates next step, "batches": D batches used so
+    # far} (int32 scalars); {} for a fixed n_d.
+    schedule_state: dict = dataclasses.field(default_factory=dict)
 
 
 class Schedule(NamedTuple):
@@ -54,6 +58,8 @@ class Schedule(NamedTuple):
     n_g: int  # generator updates per generator turn
     g_every: int  # the generator takes its turn on steps where step % g_every == 0
     ema_decay: float
+    max_n_d: int = 0  # > 0: adaptive advantage, n_d in [1, max_n_d] follows D's accuracy (see train_step)
+    n_d_threshold: float = 0.8  # adaptive: one more D update while D's accuracy is below this, else back to 1
 
 
 def _apply(module: nn.Module, params, model_state: dict, *args, train: bool, rngs=None):
@@ -81,6 +87,14 @@ class GAN:
     data_size: int
     image_shape: tuple[int, int, int]
     num_classes: int
+    # Applied to every batch-shaped array a step makes (real batch, latents): identity, or a sharding
+    # constraint that splits batches over a mesh's `data` axis (set by jaxgan.population).
+    constrain_batch: Callable[[jax.Array], jax.Array] = lambda x: x
+
+    @property
+    def uses_ema(self) -> bool:
+        """Whether the state keeps an EMA of G (a traced, swept decay always does; decay 0 then tracks G)."""
+        return not is_static_zero(self.schedule.ema_decay)
 
     @property
     def batches_per_epoch(self) -> int:
@@ -90,8 +104,9 @@ class GAN:
     def sample_latent(self, prior_params, key, batch_size: int, labels=None, train: bool = False):
         """(z [B, d], y [B]) from the prior; `train` enables the prior's own dropout, if any."""
         k_sample, k_drop = jax.random.split(key)
-        return self.prior.apply({"params": prior_params}, k_sample, batch_size, labels, train,
+        z, y = self.prior.apply({"params": prior_params}, k_sample, batch_size, labels, train,
                                 rngs={"dropout": k_drop})
+        return self.constrain_batch(z), self.constrain_batch(y)
 
     def generate_from(self, params, model_state, z, labels, key=None, train: bool = False):
         """Generator forward pass: ([B, H, W, C] images, new generator model_state)."""
@@ -138,8 +153,12 @@ class GAN:
             step=jnp.zeros((), jnp.int32), key=key, params=params,
             model_state={"generator": g_vars, "discriminator": d_vars},
             g_opt_state=self.g_optimizer.init(g_params), d_opt_state=self.d_optimizer.init(d_params),
-            ema_params=params["generator"] if self.schedule.ema_decay > 0 else {},
+            # A copy, not the generator's own buffers: the trainer donates the state, and one buffer held
+            # twice in a donated pytree cannot be donated ("Attempt to donate the same buffer twice").
+            ema_params=jax.tree_util.tree_map(jnp.copy, params["generator"]) if self.uses_ema else {},
             data_order=data_lib.epoch_order(self.data_key(key), jnp.zeros((), jnp.int32), self.data_size),
+            schedule_state=({"n_d": jnp.asarray(self.schedule.n_d, jnp.int32), "batches": jnp.zeros((), jnp.int32)}
+                            if self.schedule.max_n_d else {}),
         )
 
     @staticmethod
@@ -170,8 +189,9 @@ class GAN:
                 params=d_params, real=real, fake=fake, real_labels=real_labels, fake_labels=fake_labels,
                 real_features=real_feats, fake_features=fake_feats, key=k_reg)
             penalty, metrics = regularizers.apply_all(self.d_regularizers, inputs, prefix="d/")
-            metrics.update({"d/adv_loss": loss, "d/real_logit": self.objective.realness(real_logits).mean(),
-                            "d/fake_logit": self.objective.realness(fake_logits).mean()})
+            real_score, fake_score = self.objective.realness(real_logits), self.objective.realness(fake_logits)
+            metrics.update({"d/adv_loss": loss, "d/real_logit": real_score.mean(), "d/fake_logit": fake_score.mean(),
+                            "d/accuracy": 0.5 * ((real_score > 0).mean() + (fake_score < 0).mean())})
             return loss + penalty, (metrics, d_state)
 
         _, d_params = self.split_players(state.params)
@@ -209,7 +229,7 @@ class GAN:
         updates, g_opt_state = self.g_optimizer.update(grads, state.g_opt_state, g_params)
         g_params = optax.apply_updates(g_params, updates)
         ema = state.ema_params
-        if self.schedule.ema_decay > 0:
+        if self.uses_ema:
             ema = optax.incremental_update(g_params["generator"], ema, 1.0 - self.schedule.ema_decay)
         metrics["g/loss"] = loss
         return state.replace(params={**state.params, **g_params}, g_opt_state=g_opt_state, ema_params=ema,
@@ -223,19 +243,25 @@ class GAN:
 
         def d_turn(carry, i):
             state, _, _ = carry
-            counter = state.step * sched.n_d + i
+            done = state.schedule_state["batches"] if sched.max_n_d else state.step * sched.n_d  # D batches so far
+            counter = done + i
             epoch, position = counter // self.batches_per_epoch, counter % self.batches_per_epoch
             order = jax.lax.cond(
                 position == 0,
                 lambda: data_lib.epoch_order(self.data_key(state.key), epoch, self.data_size),
                 lambda: state.data_order)
             real, real_labels = data_lib.gather_batch(images, labels, order, position, sched.batch_size)
+            real, real_labels = self.constrain_batch(real), self.constrain_batch(real_labels)
             state, metrics = self.d_update(state.replace(data_order=order), real, real_labels,
                                            jax.random.fold_in(d_key, i))
             return (state, real, real_labels), metrics
 
         empty_batch = (jnp.zeros((sched.batch_size, *self.image_shape)), jnp.zeros((sched.batch_size,), jnp.int32))
-        (state, real, real_labels), d_metrics = jax.lax.scan(d_turn, (state, *empty_batch), jnp.arange(sched.n_d))
+        if sched.max_n_d:
+            (state, real, real_labels), d_metrics = self.adaptive_d_turns(d_turn, (state, *empty_batch))
+        else:
+            (state, real, real_labels), d_metrics = jax.lax.scan(d_turn, (state, *empty_batch), jnp.arange(sched.n_d))
+            d_metrics = jax.tree_util.tree_map(jnp.mean, d_metrics)
 
         def g_turn(state):
             def body(state, i):
@@ -247,9 +273,30 @@ class GAN:
         skip = lambda state: (state, jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), g_metric_shapes))
         g_active = state.step % sched.g_every == 0
         state, g_metrics = jax.lax.cond(g_active, g_turn, skip, state)
-        metrics = {**jax.tree_util.tree_map(jnp.mean, d_metrics), **g_metrics,
-                   "g/updated": g_active.astype(jnp.float32)}
+        metrics = {**d_metrics, **g_metrics, "g/updated": g_active.astype(jnp.float32)}
         return state.replace(step=state.step + 1), metrics
+
+    def adaptive_d_turns(self, d_turn, carry):
+        """Seed 003's adaptive discriminator advantage, inside the jitted step: `(carry, mean D metrics)`.
+
+        A scan of `max_n_d` turns of which the first `n_d = schedule_state["n_d"]` run `d_turn` (the others
+        are skipped by `lax.cond`, so they cost nothing). Then, if D's accuracy on this step's batches (real
+        scored real, fake scored fake) is below `n_d_threshold` (a float, may be traced), the next step gets one
+        more D update (at most `max_n_d`); otherwise it falls back to 1. Logs the advantage as `d/advantage`.
+        """
+        sched = self.schedule
+        n_d = carry[0].schedule_state["n_d"]
+        zeros = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(d_turn, carry, 0)[1])
+        carry, metrics = jax.lax.scan(lambda c, i: jax.lax.cond(i < n_d, d_turn, lambda c, _: (c, zeros), c, i),
+                                      carry, jnp.arange(sched.max_n_d))
+        active = jnp.arange(sched.max_n_d) < n_d
+        metrics = jax.tree_util.tree_map(lambda m: jnp.sum(jnp.where(active, m, 0)) / n_d, metrics)
+        weak = metrics["d/accuracy"] < sched.n_d_threshold
+        state = carry[0].replace(schedule_state={
+            "n_d": jnp.where(weak, jnp.minimum(n_d + 1, sched.max_n_d), 1).astype(jnp.int32),
+            "batches": carry[0].schedule_state["batches"] + n_d})
+        metrics["d/advantage"] = n_d.astype(jnp.float32)
+        return (state, *carry[1:]), metrics
 
     def train_chunk(self, state: TrainState, images, labels, num_steps: int) -> tuple[TrainState, Metrics]:
         """`num_steps` train steps in one `lax.scan`; metrics stacked along a leading step axis."""
@@ -268,6 +315,9 @@ def build_gan(config: ml_collections.ConfigDict, image_shape, num_classes: int, 
     for name in ("n_d", "n_g", "g_every"):
         if config[name] < 1:
             raise ValueError(f"{name} must be >= 1, got {config[name]}")
+    if config.adaptive_n_d.max_n_d and config.adaptive_n_d.max_n_d < config.n_d:
+        raise ValueError(f"adaptive_n_d.max_n_d must be 0 (fixed n_d) or >= n_d = {config.n_d}, "
+                         f"got {config.adaptive_n_d.max_n_d}")
     objective = losses.build_objective(config.loss)
     return GAN(
         generator=models.build_generator(config.generator, image_shape, num_classes),
@@ -281,7 +331,8 @@ def build_gan(config: ml_collections.ConfigDict, image_shape, num_classes: int, 
         # One group table for both players: each player's tree holds only its own paths.
         g_optimizer=optim.build_optimizer(config.optim),
         d_optimizer=optim.build_optimizer(config.optim),
-        schedule=Schedule(config.batch_size, config.n_d, config.n_g, config.g_every, config.ema_decay),
+        schedule=Schedule(config.batch_size, config.n_d, config.n_g, config.g_every, config.ema_decay,
+                          config.adaptive_n_d.max_n_d, config.adaptive_n_d.threshold),
         data_size=data_size, image_shape=tuple(image_shape), num_classes=num_classes,
     )
 

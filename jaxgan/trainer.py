@@ -35,6 +35,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
                  "num_samples"):
         if config[name] < 1:
             raise ValueError(f"{name} must be >= 1, got {config[name]}")
+    if not 0 <= config.ema_decay < 1:
+        raise ValueError(f"ema_decay must be in [0, 1) (0 = no EMA), got {config.ema_decay}")
     if config.eval_every < 0 or config.eval_num_samples < 1:
         raise ValueError("eval_every must be >= 0 (0 = off) and eval_num_samples >= 1")
 

@@ -6,6 +6,7 @@ import os
 import shutil
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -14,7 +15,8 @@ from jaxgan import checkpoint, losses, trainer, workdir as workdir_lib
 
 
 def params_of(state):
-    return [np.asarray(x) for x in jax.tree_util.tree_leaves((state.params, state.g_opt_state, state.d_opt_state))]
+    return [np.asarray(x) for x in jax.tree_util.tree_leaves((state.params, state.g_opt_state, state.d_opt_state,
+                                                             state.ema_params))]
 
 
 def test_run_writes_logs_samples_checkpoints(tiny_idx_dir, tmp_path):
@@ -32,16 +34,35 @@ def test_run_writes_logs_samples_checkpoints(tiny_idx_dir, tmp_path):
     assert recorded["size"] == 256 and len(recorded["sha256"]) == 64
 
 
-def test_resume_is_bit_identical_to_an_uninterrupted_run(tiny_idx_dir, tmp_path):
-    straight = trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=6), str(tmp_path / "a"))
-    trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=3, checkpoint_every=3),
+def test_resume_with_ema_is_bit_identical_and_samples_use_the_ema(tiny_idx_dir, tmp_path):
+    decay = 0.9  # EMA on: its params used to share the generator's buffers and crash the donated chunk
+    config = tiny_config("vanilla", tiny_idx_dir, steps=6, ema_decay=decay)
+    straight = trainer.train_and_evaluate(config, str(tmp_path / "a"))
+    trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=3, checkpoint_every=3, ema_decay=decay),
                                str(tmp_path / "b"))
-    resumed = trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=6), str(tmp_path / "b"))
+    resumed = trainer.train_and_evaluate(config, str(tmp_path / "b"))
     assert int(resumed.step) == 6
     for x, y in zip(params_of(straight), params_of(resumed)):
         np.testing.assert_array_equal(x, y)
     rows = [json.loads(line)["step"] for line in open(tmp_path / "b" / "metrics.jsonl")]
     assert rows == [2, 3, 4, 6]
+
+    # One G update from the initial weights g0 to g1 leaves ema = decay * g0 + (1 - decay) * g1.
+    _, gan, state, _ = workdir_lib.load_run(str(tmp_path / "b"))
+    state0 = gan.init(jax.random.PRNGKey(1))
+    g0 = [np.asarray(x) for x in jax.tree_util.tree_leaves(state0.params["generator"])]
+    state1, _ = gan.train_chunk(state0, jnp.zeros((16, 28, 28, 1)), jnp.zeros((16,), jnp.int32), 1)
+    for x0, x1, ema in zip(g0, jax.tree_util.tree_leaves(state1.params["generator"]),
+                           jax.tree_util.tree_leaves(state1.ema_params)):
+        np.testing.assert_allclose(ema, decay * x0 + (1 - decay) * np.asarray(x1), rtol=1e-6, atol=1e-7)
+
+    # Samples come from the EMA weights, which differ from G's own after training.
+    key = jax.random.PRNGKey(3)
+    with_ema = np.asarray(gan.generate(state, key, 4))
+    by_hand = gan.generate(state.replace(params={**state.params, "generator": state.ema_params}), key, 4,
+                           use_ema=False)
+    np.testing.assert_array_equal(with_ema, by_hand)
+    assert np.abs(with_ema - np.asarray(gan.generate(state, key, 4, use_ema=False))).max() > 1e-4
 
 
 def test_workdir_of_another_variant_is_refused(tiny_idx_dir, tmp_path):
@@ -104,3 +125,4 @@ def test_periodic_evaluation_is_logged_and_plotted(tiny_idx_dir, tmp_path, monke
     assert [r["step"] for r in rows if "eval/fid" in r] == [2, 4]
     assert all(np.isfinite(r["eval/fid"]) and 0 <= r["eval/precision"] <= 1 for r in rows if "eval/fid" in r)
     assert (tmp_path / "run" / "plots" / "eval_history.png").exists()
+
