@@ -111,3 +111,8 @@ def check_compatible(stored: dict, current: dict, directory: str) -> None:
     if stored.get("data_size") != current.get("data_size"):
         raise CheckpointError(f"{directory} holds a checkpoint trained on {stored.get('data_size')} images, "
                               f"this run has {current.get('data_size')}: use another --workdir")
+    theirs, ours = (m.get("dataset", {}).get("sha256") for m in (stored, current))
+    if theirs and ours and theirs != ours:
+        raise CheckpointError(f"{directory} holds a checkpoint trained on other data ({stored['dataset'].get('name')}"
+                              f", sha256 {theirs[:12]}...) than this run's ({current['dataset'].get('name')}, "
+                              f"{ours[:12]}...): use another --workdir")

@@ -93,10 +93,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engin
     meta = workdir_lib.run_meta(config, gan, dataset.describe(), state.params)
     ckpts = checkpoint.Checkpoints(os.path.join(workdir, "checkpoints"), keep=config.keep_checkpoints)
     restored = ckpts.restore(state, meta)
+    changes = {}
     if restored is not None:
         state = restored
-        logging.info("resumed from step %d in %s", int(state.step), workdir)
+        changes = workdir_lib.check_resume(ckpts.read_meta(int(state.step))["config"], meta["config"], workdir)
+        logging.info("resumed from step %d in %s%s", int(state.step), workdir, "; changed: " + ", ".join(
+            f"{k} {v['from']} -> {v['to']}" for k, v in changes.items()) if changes else "")
     start = int(state.step)
+    workdir_lib.record_config_changes(workdir, start, changes)
     workdir_lib.write_json(os.path.join(workdir, "config.json"), meta["config"])
     workdir_lib.write_json(os.path.join(workdir, "dataset.json"), meta["dataset"])
     jsonl_path = os.path.join(workdir, "metrics.jsonl")

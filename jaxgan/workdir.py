@@ -1,6 +1,7 @@
 """A run's workdir: its layout, its identity (meta), and loading a trained GAN back for sampling/evaluation.
 
-    WORKDIR/config.json       the full config of the run
+    WORKDIR/config.json       the full config of the run (always the config of its latest checkpoints)
+    WORKDIR/config_history.jsonl  settings changed on resume: {"step": S, "changes": {field: {"from", "to"}}}
     WORKDIR/dataset.json      the dataset actually used (name, split, size, shape, sha256)
     WORKDIR/metrics.jsonl     one JSON object per log step
     WORKDIR/checkpoints/      orbax checkpoints (state + meta)
@@ -23,6 +24,74 @@ from jaxgan import checkpoint, engine
 
 class WorkdirError(ValueError):
     """A workdir that cannot be created, written or read."""
+
+
+class ConfigChangeError(WorkdirError):
+    """A resumed (or re-run) workdir asked to continue with a setting its checkpoints were not trained with."""
+
+
+CONFIG_HISTORY = "config_history.jsonl"
+# Settings that may change when a run resumes or a finished run is re-run: how long it trains, and what the
+# host logs, samples, evaluates and keeps, and where TFDS data lives. None of them changes what a train step
+# computes (resuming stays bit-identical); the dataset itself is checked by its checksum. A change of any other
+# field is refused, since the workdir's checkpoints were trained with the old value.
+RESUMABLE_FIELDS = ("steps", "steps_per_call", "log_every", "sample_every", "num_samples", "checkpoint_every",
+                    "keep_checkpoints", "eval_every", "eval_num_samples", "eval_evaluator_epochs", "monitors",
+                    "data.tfds_data_dir", "data.offline_fallback")
+_ABSENT = "<absent>"
+
+
+def flatten(tree: dict, prefix: str = "") -> dict[str, Any]:
+    """`{"a": {"b": 1}, "c": {}}` -> `{"a.b": 1}` (an empty section holds no setting)."""
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def is_resumable(field: str) -> bool:
+    return any(field == f or field.startswith(f + ".") for f in RESUMABLE_FIELDS)
+
+
+def config_changes(stored: dict, current: dict) -> dict[str, dict[str, Any]]:
+    """`{field: {"from": old, "to": new}}` for every leaf of two JSON configs that differs."""
+    old, new = flatten(stored), flatten(current)
+    return {f: {"from": old.get(f, _ABSENT), "to": new.get(f, _ABSENT)}
+            for f in sorted(set(old) | set(new)) if old.get(f, _ABSENT) != new.get(f, _ABSENT)}
+
+
+def check_resume(stored: dict, current: dict, workdir: str) -> dict[str, dict[str, Any]]:
+    """The resumable changes from a checkpoint's config to this run's; ConfigChangeError for any other change."""
+    changes = config_changes(stored, current)
+    refused = [f for f in changes if not is_resumable(f)]
+    if refused:
+        shown = ", ".join(f"{f}={json.dumps(changes[f]['from'])} (asked: {json.dumps(changes[f]['to'])})"
+                          for f in refused[:3])
+        raise ConfigChangeError(
+            f"{workdir} was trained with {shown}{' and more' if len(refused) > 3 else ''}; its checkpoints "
+            f"would no longer match config.json: use another --workdir (settings that may change on resume: "
+            f"{', '.join(RESUMABLE_FIELDS)})")
+    return changes
+
+
+def record_config_changes(workdir: str, step: int, changes: dict[str, dict[str, Any]]) -> None:
+    """Appends `{"step", "changes"}` to config_history.jsonl, first dropping rows at or after `step` (left by
+    runs whose later checkpoints are gone, or that re-ran a finished workdir)."""
+    path = os.path.join(workdir, CONFIG_HISTORY)
+    if not changes and not os.path.exists(path):
+        return
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            rows = [line for line in f if line.strip() and json.loads(line)["step"] < step]
+    if changes:
+        rows.append(json.dumps({"step": step, "changes": changes}) + "\n")
+    with open(path + ".tmp", "w") as f:
+        f.writelines(rows)
+    os.replace(path + ".tmp", path)
 
 
 def prepare(workdir: str) -> str:

@@ -46,6 +46,12 @@ def test_resume_with_ema_is_bit_identical_and_samples_use_the_ema(tiny_idx_dir, 
         np.testing.assert_array_equal(x, y)
     rows = [json.loads(line)["step"] for line in open(tmp_path / "b" / "metrics.jsonl")]
     assert rows == [2, 3, 4, 6]
+    # config.json describes the latest checkpoints; what changed on resume is recorded with its step.
+    assert json.load(open(tmp_path / "b" / "config.json"))["steps"] == 6
+    history = [json.loads(line) for line in open(tmp_path / "b" / workdir_lib.CONFIG_HISTORY)]
+    assert history == [{"step": 3, "changes": {"checkpoint_every": {"from": 3, "to": 2},
+                                               "steps": {"from": 3, "to": 6}}}]
+    assert not (tmp_path / "a" / workdir_lib.CONFIG_HISTORY).exists()
 
     # One G update from the initial weights g0 to g1 leaves ema = decay * g0 + (1 - decay) * g1.
     _, gan, state, _ = workdir_lib.load_run(str(tmp_path / "b"))
@@ -73,7 +79,13 @@ def test_workdir_of_another_variant_is_refused(tiny_idx_dir, tmp_path):
     with pytest.raises(checkpoint.CheckpointError, match="other parameter shapes"):
         trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=4, **{"generator.hidden": (8, 8)}),
                                    str(tmp_path))
+    # A setting that changes what a step computes is refused by name, on a finished or a resumed run alike.
+    for steps in (2, 4):
+        with pytest.raises(workdir_lib.ConfigChangeError, match=r"trained with batch_size=8 \(asked: 16\)"):
+            trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=steps, batch_size=16),
+                                       str(tmp_path))
     assert sorted(os.listdir(tmp_path / "checkpoints")) == before
+    assert json.load(open(tmp_path / "config.json"))["batch_size"] == 8
 
 
 def test_corrupt_latest_checkpoint_falls_back_to_previous(tiny_idx_dir, tmp_path, caplog):
@@ -126,3 +138,19 @@ def test_periodic_evaluation_is_logged_and_plotted(tiny_idx_dir, tmp_path, monke
     assert all(np.isfinite(r["eval/fid"]) and 0 <= r["eval/precision"] <= 1 for r in rows if "eval/fid" in r)
     assert (tmp_path / "run" / "plots" / "eval_history.png").exists()
 
+
+
+def test_config_changes_split_into_resumable_and_refused():
+    stored = {"steps": 10, "optim": {"g": {"learning_rate": 1e-4}}, "monitors": {}, "data": {"name": "mnist"}}
+    current = {"steps": 20, "optim": {"g": {"learning_rate": 2e-4}}, "monitors": {"weight_norms": {"every": 5}},
+               "data": {"name": "mnist"}}
+    assert workdir_lib.config_changes(stored, current) == {
+        "monitors.weight_norms.every": {"from": "<absent>", "to": 5},
+        "optim.g.learning_rate": {"from": 1e-4, "to": 2e-4}, "steps": {"from": 10, "to": 20}}
+    with pytest.raises(workdir_lib.ConfigChangeError, match=r"optim.g.learning_rate=0.0001 \(asked: 0.0002\)"):
+        workdir_lib.check_resume(stored, current, "w")
+    del current["optim"]["g"]["learning_rate"]  # a field the checkpoint's config does not have is a change too
+    with pytest.raises(workdir_lib.ConfigChangeError, match="learning_rate"):
+        workdir_lib.check_resume(stored, current, "w")
+    current["optim"] = stored["optim"]
+    assert set(workdir_lib.check_resume(stored, current, "w")) == {"steps", "monitors.weight_norms.every"}
