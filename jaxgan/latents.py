@@ -66,7 +66,7 @@ class GaussianMixturePrior(nn.Module):
         return self.num_components or self.num_classes
 
     def setup(self):
-        if not self.sigma0 > self.min_sigma:
+        if not layers.is_traced(self.sigma0) and not self.sigma0 > self.min_sigma:
             raise ValueError(f"sigma0 must exceed min_sigma={self.min_sigma}, got {self.sigma0}")
         c, shape = self.mean_range, (self.k, self.dim)
         self.mu = self.param("mu", lambda key: jax.random.uniform(key, shape, jnp.float32, -c, c))

@@ -7,6 +7,11 @@ import jax
 import jax.numpy as jnp
 
 
+def is_traced(value) -> bool:
+    """True for a traced setting (a swept population value): Python checks on its value must be skipped."""
+    return isinstance(value, jax.core.Tracer)
+
+
 def is_static_zero(value) -> bool:
     """True only for a Python number equal to 0: a traced (swept) value is never treated as 0 statically."""
     return isinstance(value, (int, float)) and value == 0
