@@ -82,8 +82,9 @@ def _rewrite_jsonl(path: str, last_step: int) -> None:
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engine.TrainState:
     """Trains `config` in `workdir`, resuming from its latest checkpoint; returns the final state."""
+    # Everything that can fail on bad input (settings, data, parts, monitors) runs before the workdir is created.
     validate(config)
-    workdir = workdir_lib.prepare(workdir)
+    workdir = workdir_lib.check_creatable(workdir)
     dataset = data.load_dataset(config.data.name, config.data.split, data_dir=config.data.tfds_data_dir or None,
                                 allow_fallback=config.data.get("offline_fallback", False))
     gan = engine.build_gan(config, dataset.image_shape, dataset.num_classes, dataset.size)
@@ -91,6 +92,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engin
 
     state = gan.init(jax.random.PRNGKey(config.seed))
     meta = workdir_lib.run_meta(config, gan, dataset.describe(), state.params)
+    monitor_fns = monitors.build_all(config.monitors, gan)
+    workdir_lib.prepare(workdir)
     ckpts = checkpoint.Checkpoints(os.path.join(workdir, "checkpoints"), keep=config.keep_checkpoints)
     restored = ckpts.restore(state, meta)
     changes = {}
@@ -109,7 +112,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engin
     images_dev, labels_dev = data.to_device(dataset)
     periodic_eval = evaluation.PeriodicEvaluator(gan, config, dataset) if config.eval_every > 0 else None
     del dataset  # the evaluator keeps what it needs; the training copy lives on the device
-    monitor_fns = monitors.build_all(config.monitors, gan)
     cadences = [config.log_every, config.sample_every, config.checkpoint_every] + [e for e, _ in monitor_fns.values()]
     cadences += [config.eval_every] if periodic_eval else []
     sample_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), SAMPLE_STREAM)

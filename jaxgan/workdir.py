@@ -94,6 +94,19 @@ def record_config_changes(workdir: str, step: int, changes: dict[str, dict[str, 
     os.replace(path + ".tmp", path)
 
 
+def check_creatable(workdir: str) -> str:
+    """Its absolute path if `workdir` is a writable directory or could be created; creates nothing."""
+    workdir = os.path.abspath(workdir)
+    existing = workdir
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise WorkdirError(f"workdir {workdir} is not writable: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise WorkdirError(f"workdir {workdir} is not writable: no write permission in {existing}")
+    return workdir
+
+
 def prepare(workdir: str) -> str:
     """Creates `workdir` and proves it writable; returns its absolute path."""
     workdir = os.path.abspath(workdir)

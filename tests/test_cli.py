@@ -73,6 +73,7 @@ def test_help_lists_variants_and_fields():
 ])
 def test_train_cli_bad_flags(args, fragment, tmp_path):
     assert_one_line_error(run("jaxgan.train", f"--workdir={tmp_path}/w", *args), fragment)
+    assert not (tmp_path / "w").exists()
 
 
 def test_train_cli_bad_sizes_data_and_workdirs(trained, tiny_idx_dir, tmp_path):
@@ -84,8 +85,9 @@ def test_train_cli_bad_sizes_data_and_workdirs(trained, tiny_idx_dir, tmp_path):
     corrupt = tmp_path / "corrupt"
     write_idx(corrupt, "train", __import__("numpy").zeros((4, 28, 28), "uint8"), __import__("numpy").arange(4))
     (corrupt / "train-images-idx3-ubyte.gz").write_bytes(b"garbage")
-    assert_one_line_error(run("jaxgan.train", "--variant=vanilla", f"--workdir={tmp_path}/b",
+    assert_one_line_error(run("jaxgan.train", "--variant=vanilla", f"--workdir={tmp_path}/b/nested",
                               f"--config.data.name=idx:{corrupt}"), "unreadable IDX file")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()  # errors found late create nothing
     blocker = tmp_path / "blocker"
     blocker.write_text("x")
     assert_one_line_error(run("jaxgan.train", "--variant=vanilla", f"--workdir={blocker}/w", data), "not writable")
