@@ -23,13 +23,26 @@ def read_history(metrics_jsonl_path: str, key: str) -> tuple[list[int], list[flo
     return steps, values
 
 
-def plot_monitor_history(metrics_jsonl_path: str, key: str, out_png: str) -> str | None:
-    """Plots `key` against the train step into `out_png`; returns the path, or None if `key` was never logged.
+def _save(fig: Figure, out_png: str) -> str:
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(out_png)), exist_ok=True)
+    fig.savefig(out_png, dpi=100)
+    return out_png
 
-    Positive series (e.g. seed 001's Lipschitz bound, Figure 2) are drawn on a log axis, since they
-    can grow exponentially; others on a linear one. Non-finite values are dropped (and counted in the title).
+
+def _linear_y(ax) -> None:
+    # Absolute tick labels (24.5001, not "+2.45e1" and 1e-4): a value that barely moves stays readable.
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+
+
+def monitor_figure(steps: list[int], values: list[float], key: str) -> Figure | None:
+    """`key` against the train step; None if no value is finite.
+
+    Positive series spanning at least a decade (e.g. seed 001's Lipschitz bound, Figure 2, which can grow
+    exponentially) get a log axis; others a linear one, since a log axis over less than a decade labels
+    its minor ticks and repeats labels (2.44999x10^1 twice) when the value barely moves. Non-finite values
+    are dropped (and counted in the title).
     """
-    steps, values = read_history(metrics_jsonl_path, key)
     finite = [(s, v) for s, v in zip(steps, values) if math.isfinite(v)]
     if not finite:
         return None
@@ -37,17 +50,51 @@ def plot_monitor_history(metrics_jsonl_path: str, key: str, out_png: str) -> str
     fig = Figure(figsize=(6, 4))
     ax = fig.add_subplot()
     ax.plot(xs, ys, marker="." if len(xs) < 50 else None)
-    if min(ys) > 0:
+    log = min(ys) > 0 and max(ys) >= 10 * min(ys)
+    if log:
         ax.set_yscale("log")
+    else:
+        _linear_y(ax)
     ax.set_xlabel("train step")
-    ax.set_ylabel(key + (" (log scale)" if min(ys) > 0 else ""))
+    ax.set_ylabel(key + (" (log scale)" if log else ""))
     dropped = len(values) - len(finite)
     ax.set_title(key + (f" ({dropped} non-finite values dropped)" if dropped else ""))
     ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(out_png)), exist_ok=True)
-    fig.savefig(out_png, dpi=100)
-    return out_png
+    return fig
+
+
+def plot_monitor_history(metrics_jsonl_path: str, key: str, out_png: str) -> str | None:
+    """Plots `key` against the train step into `out_png`; returns the path, or None if `key` was never logged."""
+    fig = monitor_figure(*read_history(metrics_jsonl_path, key), key)
+    return None if fig is None else _save(fig, out_png)
+
+
+def plot_training_curves(metrics_jsonl_path: str, out_png: str) -> str | None:
+    """G's and D's losses, and D's mean score on real and on fake batches, against the train step.
+
+    Scores are the objective's realness logits (see `jaxgan.losses`: the critic's value for WGANs), the mean
+    over each logged interval: D winning shows as the curves parting, a balanced game as them meeting.
+    Returns None (and writes nothing) when no losses were logged.
+    """
+    curves = {key: read_history(metrics_jsonl_path, key) for key in
+              ("d/loss", "g/loss", "d/real_logit", "d/fake_logit")}
+    if not curves["d/loss"][0]:
+        return None
+    fig = Figure(figsize=(11, 4))
+    ax_loss, ax_score = fig.subplots(1, 2)
+    for ax, keys, names in ((ax_loss, ("d/loss", "g/loss"), ("D loss", "G loss")),
+                            (ax_score, ("d/real_logit", "d/fake_logit"), ("D on real", "D on fake"))):
+        for key, name in zip(keys, names):
+            if curves[key][0]:
+                ax.plot(*curves[key], label=name)
+        ax.set_xlabel("train step")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        _linear_y(ax)
+    ax_loss.set(ylabel="loss (mean over each log interval)", title="losses")
+    ax_score.axhline(0.0, color="grey", linewidth=0.8, linestyle=":")
+    ax_score.set(ylabel="D's realness logit (mean)", title="D's scores on real and fake batches")
+    return _save(fig, out_png)
 
 
 EVAL_CURVES = ("precision", "recall", "density", "coverage")
@@ -73,7 +120,5 @@ def plot_eval_history(metrics_jsonl_path: str, out_png: str) -> bool:
             ax_pr.plot(xs, ys, marker="o", label=name, linestyle="-" if name in ("precision", "recall") else ":")
     ax_pr.set(xlabel="train step", title="precision / recall")
     ax_pr.legend()
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(out_png)), exist_ok=True)
-    fig.savefig(out_png, dpi=100)
+    _save(fig, out_png)
     return True

@@ -159,10 +159,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engin
             if step % config.sample_every == 0 or step == config.steps:
                 grid = np.asarray(sample_fn(state))
                 images.save_grid(grid, os.path.join(workdir, "samples", f"step_{step:07d}.png"))
+                tiled = images.tile(grid)  # [H, W] or [H, W, 3] in [0, 1]; TensorBoard's Images tab wants [N, H, W, C]
+                writer.write_images(step, {"samples": np.uint8(np.round(255 * tiled)).reshape(1, *tiled.shape[:2], -1)})
             if step % config.checkpoint_every == 0 or step == config.steps:
                 ckpts.save(state, meta)
     images.save_grid(np.asarray(sample_fn(state)), os.path.join(workdir, "samples.png"))
     plot_histories(jsonl_path, os.path.join(workdir, "plots"))
+    plots.plot_training_curves(jsonl_path, os.path.join(workdir, "plots", "losses.png"))
     plots.plot_eval_history(jsonl_path, os.path.join(workdir, "plots", "eval_history.png"))
     ckpts.close()
     writer.flush()

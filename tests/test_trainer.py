@@ -27,7 +27,17 @@ def test_run_writes_logs_samples_checkpoints(tiny_idx_dir, tmp_path):
     assert all(np.isfinite(r["d/loss"]) and np.isfinite(r["g/loss"]) for r in rows)
     assert "monitor/generator_weight_norm" in rows[0]
     assert (tmp_path / "plots" / "monitor_generator_weight_norm.png").stat().st_size > 0
-    assert any(name.startswith("events.out.tfevents") for name in os.listdir(tmp_path))
+    assert (tmp_path / "plots" / "losses.png").stat().st_size > 0
+    events = [name for name in os.listdir(tmp_path) if name.startswith("events.out.tfevents")]
+    assert events
+    import tensorflow as tf  # TensorBoard's own reader: the sample grid is in the Images tab
+
+    images = [(e.step, v) for name in events for e in tf.compat.v1.train.summary_iterator(str(tmp_path / name))
+              for v in e.summary.value if v.tag == "samples"]
+    assert [step for step, _ in images] == [4]
+    assert images[0][1].metadata.plugin_data.plugin_name == "images"
+    width, height = (int(x) for x in images[0][1].tensor.string_val[:2])
+    assert (height, width) == (2 * 29 - 1, 2 * 29 - 1)  # 4 samples: a 2 x 2 grid with 1-pixel gaps
     assert (tmp_path / "samples.png").exists() and (tmp_path / "samples" / "step_0000004.png").exists()
     assert sorted(os.listdir(tmp_path / "checkpoints")) == ["2", "4"]
     recorded = json.load(open(tmp_path / "dataset.json"))
