@@ -1,0 +1,75 @@
+"""What the JAX and PyTorch benchmarks share: the data, the machine's name, the JSON record, medians.
+
+Both sides print one JSON object with the keys `KEYS` (plus `data`, the images the run trained on), so
+`benchmarks.run` can put them side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import platform
+import statistics
+import sys
+
+import numpy as np
+
+KEYS = ("variant", "batch_size", "population", "backend", "steps_per_sec", "model_steps_per_sec",
+        "compile_seconds", "device", "flops_per_step", "roofline_fraction", "data")
+SHARED_MNIST = pathlib.Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mnist"
+SYNTHETIC_SIZE = 10_000  # as many images as the shared MNIST test split
+
+
+def cpu_model() -> str:
+    """The CPU's model name (e.g. "AMD EPYC"), from /proc/cpuinfo where there is one."""
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load_images(data: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
+    """(uint8 images [N, 28, 28, 1], int32 labels [N], description) for a benchmark.
+
+    "auto": the shared MNIST test digits when present, else synthetic; "synthetic": uniform random pixels
+    and labels of the same shapes (throughput does not depend on pixel values).
+    """
+    if data == "auto" and (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
+        from jaxgan import data as data_lib
+
+        ds = data_lib.load_idx(str(SHARED_MNIST), "test")
+        return ds.images, ds.labels, f"mnist test split ({ds.size} digits)"
+    if data not in ("auto", "synthetic"):
+        raise ValueError(f"data must be auto or synthetic, got {data!r}")
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (SYNTHETIC_SIZE, 28, 28, 1), dtype=np.uint8)
+    labels = rng.integers(0, 10, (SYNTHETIC_SIZE,), dtype=np.int32)
+    return images, labels, f"synthetic ({SYNTHETIC_SIZE} random 28x28 images)"
+
+
+def record(*, variant: str, batch_size: int, population: int, backend: str, chunk_seconds: list[float],
+           steps: int, compile_seconds: float, device: str, flops_per_step: float, peak_flops: float,
+           data: str) -> dict:
+    """The JSON record of one benchmark: per-model steps/s is the median over the timed chunks.
+
+    flops_per_step: matmul FLOPs of one train step of one model; roofline_fraction: the achieved matmul
+    FLOP/s of the whole population over `peak_flops`, the matmul peak measured in the same process.
+    """
+    steps_per_sec = steps / statistics.median(chunk_seconds)
+    model_steps_per_sec = population * steps_per_sec
+    out = dict(variant=variant, batch_size=batch_size, population=population, backend=backend,
+               steps_per_sec=steps_per_sec, model_steps_per_sec=model_steps_per_sec,
+               compile_seconds=compile_seconds, device=device, flops_per_step=flops_per_step,
+               roofline_fraction=flops_per_step * model_steps_per_sec / peak_flops, data=data)
+    assert tuple(out) == KEYS
+    return out
+
+
+def emit(result: dict) -> None:
+    """Prints the record as one JSON line on stdout (progress goes to stderr)."""
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    sys.stdout.flush()

@@ -1,0 +1,167 @@
+"""Train-step throughput of one jaxgan variant (or a population of it): prints one JSON object.
+
+    python -m benchmarks.steps_per_sec --variant=vanilla --batch_size=64
+    python -m benchmarks.steps_per_sec --variant=gm_gan --batch_size=64 --population=16 --backend=map
+    python -m benchmarks.steps_per_sec --variant=wgan_gp_conv --batch_size=256 --steps=20 --repeats=3
+    python -m benchmarks.steps_per_sec --variant=vanilla --batch_size=64 --set=generator.hidden="(128,256)"
+
+The chunk of `--steps` train steps (one `lax.scan`, the same jitted, buffer-donating call the trainer
+makes) is compiled ahead of time (`compile_seconds`: tracing + lowering + XLA compilation), run once
+untimed, then timed `--repeats` times with `block_until_ready`; `steps_per_sec` is per model, the median
+over repeats. `flops_per_step` counts one model's matmul FLOPs per train step (`benchmarks.flops`);
+`roofline_fraction` divides the achieved matmul FLOP/s by a float32 matmul peak measured in this process.
+`--population=P` > 1 trains P seeds at once through `jaxgan.population` (`--backend` auto, vmap or map).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import time
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+
+from benchmarks import common, flops
+from jaxgan import cli, configs, engine
+
+PEAK_SIZE = 1024  # square float32 matmuls for the peak: large enough to reach the BLAS kernels' best rate
+
+
+def matmul_peak_flops(size: int = PEAK_SIZE, per_call: int = 8, tries: int = 5) -> float:
+    """The best float32 matmul FLOP/s of this device: `per_call` chained `size`^2 matmuls per jitted call."""
+    a = jax.random.normal(jax.random.PRNGKey(0), (size, size)) / size ** 0.5
+
+    @jax.jit
+    def chained(x):
+        return jax.lax.fori_loop(0, per_call, lambda _, y: y @ a, x)
+
+    x = jax.block_until_ready(chained(a))
+    best = float("inf")
+    for _ in range(tries):
+        start = time.perf_counter()
+        x = jax.block_until_ready(chained(x))
+        best = min(best, time.perf_counter() - start)
+    return 2 * size ** 3 * per_call / best
+
+
+def apply_overrides(config: ml_collections.ConfigDict, overrides: list[str]) -> None:
+    """Applies `FIELD=VALUE` overrides (dotted paths, Python literals or plain strings) in place."""
+    for item in overrides:
+        field, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"override {item!r} is not FIELD=VALUE")
+        *path, last = field.split(".")
+        target = config
+        for part in path:
+            target = target[part]
+        if last not in target:
+            raise ValueError(f"unknown config field {field!r}")
+        try:
+            target[last] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            target[last] = value  # a plain string
+
+
+def build_config(variant: str, batch_size: int, overrides: list[str]) -> ml_collections.ConfigDict:
+    config = configs.get_config(variant)
+    config.batch_size = batch_size
+    apply_overrides(config, overrides)
+    return config
+
+
+def population_chunk(config, gan: engine.GAN, population: int, backend: str, images, labels, steps: int):
+    """(initial stacked state, jitted chunk(state, images, labels), resolved backend) of a seed population."""
+    try:
+        from jaxgan import population as population_lib
+    except ImportError:  # TEMPORARY until jaxgan.population lands: seeds vmapped / mapped by hand
+        keys = jax.random.split(jax.random.PRNGKey(config.seed), population)
+        state = jax.jit(jax.vmap(gan.init))(keys)
+        backend = "vmap" if backend == "auto" else backend
+
+        def chunk(states, images, labels, num_steps):
+            one = lambda s: gan.train_chunk(s, images, labels, num_steps)
+            return jax.vmap(one)(states) if backend == "vmap" else jax.lax.map(one, states)
+        return state, jax.jit(chunk, static_argnums=3, donate_argnums=0), backend
+    pop = population_lib.build(config, gan.image_shape, gan.num_classes, gan.data_size, seeds=population,
+                               backend=backend)
+    return pop.init(), pop.jit_train_chunk, pop.backend
+
+
+def time_chunks(chunk: Callable, state, images, labels, repeats: int) -> list[float]:
+    """Wall seconds of `repeats` chunk calls after one untimed call (the state threads through)."""
+    state = jax.block_until_ready(chunk(state, images, labels))[0]
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        state = jax.block_until_ready(chunk(state, images, labels))[0]
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def benchmark(variant: str, batch_size: int, population: int = 1, steps: int = 50, repeats: int = 5,
+              backend: str = "auto", data: str = "auto", overrides: tuple[str, ...] = ()) -> dict:
+    """The JSON record (see `benchmarks.common.KEYS`) of one variant at one batch size and population."""
+    config = build_config(variant, batch_size, list(overrides))
+    images_np, labels_np, data_name = common.load_images(data)
+    gan = engine.build_gan(config, images_np.shape[1:], 10, images_np.shape[0])
+    images, labels = jax.device_put(images_np), jax.device_put(labels_np.astype(jnp.int32))
+    single = gan.init(jax.random.PRNGKey(config.seed))
+    flops_per_step = flops.count_flops(gan.train_step, single, images, labels)
+    start = time.perf_counter()
+    if population == 1:
+        state, jitted, backend_name = single, gan.jit_train_chunk, "jax"
+    else:
+        state, jitted, resolved = population_chunk(config, gan, population, backend, images, labels, steps)
+        backend_name = f"jax-{resolved}"
+    chunk = jitted.lower(state, images, labels, steps).compile()
+    compile_seconds = time.perf_counter() - start
+    seconds = time_chunks(chunk, state, images, labels, repeats)
+    return common.record(
+        variant=variant, batch_size=batch_size, population=population, backend=backend_name,
+        chunk_seconds=seconds, steps=steps, compile_seconds=compile_seconds,
+        device=f"{jax.devices()[0].platform}: {common.cpu_model() if jax.default_backend() == 'cpu' else jax.devices()[0].device_kind}",
+        flops_per_step=flops_per_step, peak_flops=matmul_peak_flops(), data=data_name)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        cli.fail(message)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = _Parser(prog="python -m benchmarks.steps_per_sec", description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", required=True, help=f"one of: {', '.join(configs.variants())}")
+    parser.add_argument("--batch_size", type=int, required=True)
+    parser.add_argument("--population", type=int, default=1, help="seeds trained at once (1 = the plain engine)")
+    parser.add_argument("--steps", type=int, default=50, help="train steps per timed chunk")
+    parser.add_argument("--repeats", type=int, default=5, help="timed chunks; steps_per_sec is their median")
+    parser.add_argument("--backend", default="auto", choices=("auto", "vmap", "map"),
+                        help="population backend (with --population > 1)")
+    parser.add_argument("--data", default="auto", choices=("auto", "synthetic"),
+                        help="auto: the shared MNIST test digits when present, else synthetic images")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="config override, e.g. --set=generator.hidden=(128,256) (repeatable)")
+    args = parser.parse_args(argv)
+    if args.variant not in configs.variants():
+        cli.fail(f"unknown variant {args.variant!r}; one of: {', '.join(configs.variants())}")
+    for name in ("batch_size", "population", "steps", "repeats"):
+        if getattr(args, name) < 1:
+            cli.fail(f"--{name} must be >= 1, got {getattr(args, name)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        result = benchmark(args.variant, args.batch_size, args.population, args.steps, args.repeats,
+                           args.backend, args.data, tuple(args.set))
+    except (KeyError, ValueError) as e:
+        cli.fail(str(e).strip("'\""))
+    common.emit(result)
+
+
+if __name__ == "__main__":
+    main()

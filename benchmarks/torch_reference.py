@@ -1,0 +1,263 @@
+"""PyTorch peers of jaxgan variants, for side-by-side speed only: prints the same JSON as steps_per_sec.
+
+    python -m benchmarks.torch_reference --variant=vanilla --batch_size=64 --mode=eager
+    python -m benchmarks.torch_reference --variant=wgan_gp_conv --batch_size=256 --mode=compile --steps=20
+
+The networks, losses, schedule (n_d critic updates per step, each on its own real batch and fresh fakes)
+and Adam settings are read from the jaxgan variant's config, so a peer trains what the JAX run trains:
+MLP or conv discriminators (`jaxgan.models.mlp` / `jaxgan.models.conv` shapes), MLP generators, the
+non-saturating BCE or the Wasserstein game, the WGAN-GP gradient penalty. Written as a careful PyTorch
+user would: batches gathered from the whole split held in memory as uint8, fused Adam (PyTorch's fastest on
+CPU), D frozen (`requires_grad_(False)`) during G's update so no D weight gradients are computed (JAX never
+computes them). `--mode=compile` wraps both networks and both optimiser steps in `torch.compile`; the GP's
+double backward runs D eagerly (shared weights), since torch.compile's AOT autograd does not support
+double backward. Initialisation differs from flax's (PyTorch defaults): irrelevant to speed.
+`flops_per_step` comes from `torch.utils.flop_counter.FlopCounterMode` over one eager step.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from benchmarks import common
+
+try:
+    import torch
+    from torch import nn
+except ImportError:  # torch is an optional extra: pip install -e ".[torch]"
+    torch = None
+
+
+def _check_supported(config) -> None:
+    """ValueError unless every part of `config` has a PyTorch peer here."""
+    unsupported = []
+    if config.generator.name != "mlp":
+        unsupported.append(f"generator {config.generator.name!r}")
+    if config.discriminator.name not in ("mlp", "conv"):
+        unsupported.append(f"discriminator {config.discriminator.name!r}")
+    if config.latent.name != "gaussian":
+        unsupported.append(f"latent {config.latent.name!r}")
+    if config.loss.name not in ("bce", "wasserstein"):
+        unsupported.append(f"loss {config.loss.name!r}")
+    if set(config.d_regularizers) - {"gradient_penalty"} or config.g_regularizers:
+        unsupported.append("regularizers other than the gradient penalty")
+    if config.augment.policy or config.ema_decay or config.discriminator.get("spectral_norm"):
+        unsupported.append("augmentation, EMA or spectral norm")
+    if any(g.get("optimizer", "adam") != "adam" or g.get("clip") for g in config.optim.values()):
+        unsupported.append("optimisers other than Adam")
+    if unsupported:
+        raise ValueError(f"no PyTorch peer for {config.variant}: {', '.join(unsupported)}")
+
+
+def mlp_generator(cfg, out_pixels: int, latent_dim: int) -> "nn.Module":
+    layers, width = [], latent_dim
+    for hidden in cfg.hidden:
+        layers += [nn.Linear(width, hidden), nn.LeakyReLU(0.2)]
+        width = hidden
+    return nn.Sequential(*layers, nn.Linear(width, out_pixels), nn.Tanh())
+
+
+def mlp_discriminator(cfg, in_pixels: int) -> "nn.Module":
+    layers, width = [nn.Flatten()], in_pixels
+    for hidden in cfg.hidden:
+        layers += [nn.Linear(width, hidden), nn.LeakyReLU(0.2)]
+        if cfg.dropout:
+            layers.append(nn.Dropout(cfg.dropout))
+        width = hidden
+    return nn.Sequential(*layers, nn.Linear(width, 1))
+
+
+def conv_discriminator(cfg, image_hw: int) -> "nn.Module":
+    """jaxgan.models.conv.ConvDiscriminator's shapes: k x k stride-2 convs (28 -> 14 -> 7 -> 4 -> 2), head."""
+    layers, channels, size = [], 1, image_hw
+    for width in cfg.channels:
+        layers += [nn.Conv2d(channels, width, cfg.kernel_size, stride=2, padding=cfg.kernel_size // 2),
+                   nn.LeakyReLU(0.2)]
+        if cfg.dropout:
+            layers.append(nn.Dropout(cfg.dropout))
+        channels, size = width, math.ceil(size / 2)
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * size * size, 1))
+
+
+class Peer:
+    """One variant's networks, optimisers and train step in PyTorch (NCHW images in [-1, 1])."""
+
+    def __init__(self, config, images: np.ndarray, compile_: bool):
+        _check_supported(config)
+        n, h, w, c = images.shape
+        self.config, self.batch = config, config.batch_size
+        self.latent_dim = config.latent.dim
+        self.images = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))  # uint8 NCHW
+        self.order, self.position = torch.randperm(n), 0
+        self.generator = mlp_generator(config.generator, h * w * c, self.latent_dim)
+        disc = config.discriminator
+        self.discriminator = (mlp_discriminator(disc, h * w * c) if disc.name == "mlp"
+                              else conv_discriminator(disc, h))
+        self.image_shape = (c, h, w)
+        opt = lambda group, params: torch.optim.Adam(params, lr=group.learning_rate, betas=(group.b1, group.b2),
+                                                     fused=True)
+        self.g_opt = opt(config.optim.generator, self.generator.parameters())
+        self.d_opt = opt(config.optim.discriminator, self.discriminator.parameters())
+        self.gp = config.d_regularizers.get("gradient_penalty")
+        self.wasserstein = config.loss.name == "wasserstein"
+        self.G, self.D = self.generator, self.discriminator
+        self.g_opt_step, self.d_opt_step = self.g_opt.step, self.d_opt.step
+        if compile_:
+            self.G, self.D = torch.compile(self.generator), torch.compile(self.discriminator)
+            self.g_opt_step, self.d_opt_step = torch.compile(self.g_opt.step), torch.compile(self.d_opt.step)
+
+    def real_batch(self) -> "torch.Tensor":
+        if self.position + self.batch > len(self.order):  # a fresh permutation each epoch, as jaxgan's
+            self.order, self.position = torch.randperm(len(self.order)), 0
+        idx = self.order[self.position:self.position + self.batch]
+        self.position += self.batch
+        return self.images[idx].float() * (2.0 / 255.0) - 1.0
+
+    def fake_batch(self) -> "torch.Tensor":
+        z = torch.randn(self.batch, self.latent_dim)
+        return self.G(z).view(self.batch, *self.image_shape)
+
+    def d_loss(self, real_logits, fake_logits):
+        if self.wasserstein:
+            return fake_logits.mean() - real_logits.mean()
+        bce = nn.functional.binary_cross_entropy_with_logits
+        return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+
+    def g_loss(self, fake_logits):
+        if self.wasserstein:
+            return -fake_logits.mean()
+        return nn.functional.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+    def gradient_penalty(self, real, fake):
+        eps = torch.rand(real.shape[0], 1, 1, 1)
+        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        # The eager module (same weights): torch.compile cannot differentiate its graphs twice.
+        (grads,) = torch.autograd.grad(self.discriminator(x_hat).sum(), x_hat, create_graph=True)
+        norms = torch.sqrt(grads.flatten(1).square().sum(1) + 1e-12)
+        return self.gp["weight"] * (norms - self.gp["target"]).square().mean()
+
+    def d_update(self):
+        real = self.real_batch()
+        with torch.no_grad():
+            fake = self.fake_batch()
+        loss = self.d_loss(self.D(real), self.D(fake))
+        if self.gp:
+            loss = loss + self.gradient_penalty(real, fake)
+        self.d_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.d_opt_step()
+
+    def g_update(self):
+        self.discriminator.requires_grad_(False)
+        loss = self.g_loss(self.D(self.fake_batch()))
+        self.g_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.g_opt_step()
+        self.discriminator.requires_grad_(True)
+
+    def train_step(self, step: int):
+        for _ in range(self.config.n_d):
+            self.d_update()
+        if step % self.config.g_every == 0:
+            for _ in range(self.config.n_g):
+                self.g_update()
+
+
+def matmul_peak_flops(size: int = 1024, per_call: int = 8, tries: int = 5) -> float:
+    """The best float32 matmul FLOP/s of this CPU in PyTorch: `per_call` chained `size`^2 matmuls."""
+    a = torch.randn(size, size) / size ** 0.5
+    x, best = a.clone(), float("inf")
+    for _ in range(tries + 1):
+        start = time.perf_counter()
+        for _ in range(per_call):
+            x = x @ a
+        best = min(best, time.perf_counter() - start)
+    return 2 * size ** 3 * per_call / best
+
+
+def step_flops(peer: Peer) -> float:
+    """Matmul/conv FLOPs of one eager train step, by torch's own per-op formulas, on a copy of the peer.
+
+    Why not `FlopCounterMode` itself: its module tracker breaks `autograd.grad` (the gradient penalty);
+    this dispatch mode applies the same formulas (`flop_registry`) without tracking modules.
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import flop_registry
+
+    class Counter(TorchDispatchMode):
+        total = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            if func._overloadpacket in flop_registry:
+                self.total += flop_registry[func._overloadpacket](*args, **(kwargs or {}), out_val=out)
+            return out
+
+    probe = copy.deepcopy(peer)
+    probe.G, probe.D = probe.generator, probe.discriminator
+    probe.g_opt_step, probe.d_opt_step = probe.g_opt.step, probe.d_opt.step
+    with Counter() as counter:
+        probe.train_step(0)
+    return float(counter.total)
+
+
+def benchmark(variant: str, batch_size: int, mode: str = "eager", steps: int = 50, repeats: int = 5,
+              data: str = "auto") -> dict:
+    """The JSON record (see `benchmarks.common.KEYS`) of the PyTorch peer of `variant`."""
+    from benchmarks.steps_per_sec import build_config
+
+    torch.manual_seed(0)
+    config = build_config(variant, batch_size, [])
+    images, _, data_name = common.load_images(data)
+    peer = Peer(config, images, compile_=mode == "compile")
+    flops_per_step = step_flops(peer)
+    start = time.perf_counter()
+    peer.train_step(0)  # compiles every graph (both players' forward/backward, both optimiser steps)
+    compile_seconds = time.perf_counter() - start if mode == "compile" else 0.0
+    step = 1
+    seconds = []
+    for _ in range(repeats + 1):  # the first chunk is untimed, as on the JAX side
+        start = time.perf_counter()
+        for _ in range(steps):
+            peer.train_step(step)
+            step += 1
+        seconds.append(time.perf_counter() - start)
+    return common.record(
+        variant=variant, batch_size=batch_size, population=1, backend=f"torch-{mode}",
+        chunk_seconds=seconds[1:], steps=steps, compile_seconds=compile_seconds,
+        device=f"cpu: {common.cpu_model()}", flops_per_step=flops_per_step,
+        peak_flops=matmul_peak_flops(), data=data_name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from benchmarks.steps_per_sec import _Parser
+    from jaxgan import cli, configs
+
+    parser = _Parser(prog="python -m benchmarks.torch_reference", description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", required=True)
+    parser.add_argument("--batch_size", type=int, required=True)
+    parser.add_argument("--mode", default="eager", choices=("eager", "compile"))
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--data", default="auto", choices=("auto", "synthetic"))
+    args = parser.parse_args(argv)
+    if torch is None:
+        cli.fail('PyTorch is not installed (pip install -e ".[torch]")')
+    if args.variant not in configs.variants():
+        cli.fail(f"unknown variant {args.variant!r}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
+    try:
+        result = benchmark(args.variant, args.batch_size, args.mode, args.steps, args.repeats, args.data)
+    except ValueError as e:
+        cli.fail(str(e))
+    common.emit(result)
+
+
+if __name__ == "__main__":
+    main()
