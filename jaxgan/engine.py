@@ -121,11 +121,16 @@ class GAN:
 
     def generate(self, state: TrainState, key, num: int, labels=None, use_ema: bool = True) -> jax.Array:
         """Evaluation-mode samples `[num, H, W, C]` in [-1, 1] (EMA generator weights when available)."""
+        return self.generate_labelled(state, key, num, labels, use_ema)[0]
+
+    def generate_labelled(self, state: TrainState, key, num: int, labels=None,
+                          use_ema: bool = True) -> tuple[jax.Array, jax.Array]:
+        """`generate`'s samples and the class `[num]` each was drawn for (given, or drawn by the prior)."""
         params = dict(state.params)
         if use_ema and state.ema_params:
             params["generator"] = state.ema_params
         z, y = self.sample_latent(params["prior"], key, num, labels)
-        return self.generate_from(params, state.model_state, z, y)[0]
+        return self.generate_from(params, state.model_state, z, y)[0], y
 
     def discriminate(self, state: TrainState, x, labels=None) -> jax.Array:
         """Evaluation-mode discriminator logits `[B, num_outputs]` (no augmentation, no dropout)."""
