@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import app, flags
 
 from jaxgan import cli
 
@@ -103,7 +103,7 @@ def run() -> tuple[dict, str | None]:
 def main(argv: list[str]) -> None:
     if len(argv) > 1:
         cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
-    logging.set_verbosity(logging.WARNING)  # stdout is the JSON, stderr only warnings, progress and errors
+    cli.quiet(own_info=False)  # stdout is the JSON, stderr only warnings, progress and errors
     check_flags()
     from jaxgan import checkpoint, data, evaluation
 

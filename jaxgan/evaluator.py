@@ -310,11 +310,11 @@ def _save(evaluator: Evaluator, path: str, replace: bool) -> None:
 
 # --------------------------------------------------------------------------------------------------- CLI
 def main(argv: list[str]) -> None:
-    from absl import flags, logging
+    from absl import flags
 
     from jaxgan import cli
 
-    logging.set_verbosity(logging.WARNING)  # stdout is the JSON line, stderr only warnings, progress and errors
+    cli.quiet(own_info=False)  # stdout is the JSON line, stderr only warnings, progress and errors
     if len(argv) > 1:
         cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
     FLAGS = flags.FLAGS

@@ -14,6 +14,7 @@ from absl import app, flags, logging
 from ml_collections import config_flags
 
 from jaxgan import cli, configs
+from jaxgan.configs import fields
 
 flags.DEFINE_string("variant", None, "Variant to train (see --help for the list).")
 flags.DEFINE_string("workdir", None, "Where logs, samples and checkpoints go (default runs/VARIANT); resumes if "
@@ -32,15 +33,15 @@ def help_text(variant: str | None) -> str:
             if hasattr(value, "items"):
                 walk(f"{prefix}{key}.", value)
             else:
-                lines.append(f"  --config.{prefix}{key}={value}")
+                lines.extend([f"  --config.{prefix}{key}={value}", f"      {fields.describe(prefix + key)}"])
     walk("", config)
-    return "\n".join(lines)
+    return "\n".join(lines + ["", cli.LOGGING_NOTE])
 
 
 def parse_flags(argv: list[str]) -> list[str]:
     # The variant decides which config the --config.* overrides apply to, so it is read first.
     variant = cli.flag_value(argv, "variant")
-    if any(arg in ("--help", "-h", "--helpfull") for arg in argv[1:]):
+    if cli.wants_help(argv):
         print(help_text(variant))
         sys.exit(0)
     if variant is None:

@@ -8,6 +8,8 @@ import sys
 import pytest
 
 from conftest import write_idx
+from jaxgan import configs
+from jaxgan.configs import fields
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--config.batch_size=8", "--config.steps=4", "--config.steps_per_call=2", "--config.log_every=2",
@@ -27,12 +29,27 @@ def assert_one_line_error(result, fragment):
 
 
 @pytest.fixture(scope="module")
-def trained(tiny_idx_dir, tmp_path_factory):
+def train_run(tiny_idx_dir, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("cli") / "run"
     result = run("jaxgan.train", "--variant=vanilla", f"--workdir={workdir}", f"--config.data.name=idx:{tiny_idx_dir}",
                  *TINY)
     assert result.returncode == 0, result.stderr[-3000:]
-    return workdir
+    return workdir, result
+
+
+@pytest.fixture(scope="module")
+def trained(train_run):
+    return train_run[0]
+
+
+# Library start-up and checkpointing chatter that must stay off the console without --verbosity.
+NOISE = ("orbax", "checkpoint_manager", "oneDNN", "absl::InitializeLog", "Unable to initialize backend")
+
+
+def test_train_console_shows_progress_not_library_chatter(train_run):
+    stderr = train_run[1].stderr
+    assert not [line for line in stderr.splitlines() if any(n in line for n in NOISE)], stderr[-3000:]
+    assert "[2] " in stderr and "d/loss=" in stderr  # the run's own progress: metrics at each log step
 
 
 def test_train_cli_end_to_end(trained):
@@ -47,21 +64,58 @@ def test_train_cli_end_to_end(trained):
 def test_sample_cli_png_and_npz(trained, tmp_path):
     import numpy as np
 
-    assert run("jaxgan.sample", f"--workdir={trained}", "--num=6", f"--out={tmp_path}/s.npz").returncode == 0
+    quiet = run("jaxgan.sample", f"--workdir={trained}", "--num=6", f"--out={tmp_path}/s.npz")
+    assert quiet.returncode == 0 and not any(n in quiet.stderr for n in NOISE), quiet.stderr[-3000:]
     out = np.load(tmp_path / "s.npz")
     assert out["images"].shape == (6, 28, 28, 1) and np.abs(out["images"]).max() <= 1.0
-    result = run("jaxgan.sample", f"--workdir={trained}", "--per_class=2", "--step=2", f"--out={tmp_path}/g.png")
+    result = run("jaxgan.sample", f"--workdir={trained}", "--per_class=2", "--step=2", f"--out={tmp_path}/g.png",
+                 "--verbosity=0")  # absl's flag brings the libraries' INFO lines back
     assert result.returncode == 0 and (tmp_path / "g.png").exists()
+    assert "checkpoint_manager" in result.stderr
     result = run("jaxgan.sample", f"--workdir={trained}", "--rejection", "--burn_in=64", "--num=5",
                  f"--out={tmp_path}/r.npz")
     assert result.returncode == 0, result.stderr[-2000:]
     assert np.load(tmp_path / "r.npz")["images"].shape == (5, 28, 28, 1)
 
 
-def test_help_lists_variants_and_fields():
+def test_help_lists_variants_and_described_fields():
     result = run("jaxgan.train", "--help")
     assert result.returncode == 0
-    assert "vanilla_g2" in result.stdout and "--config.batch_size=64" in result.stdout
+    assert "vanilla_g2" in result.stdout
+    lines = result.stdout.splitlines()
+    at = lines.index("  --config.batch_size=64")
+    assert lines[at + 1].strip() == fields.FIELDS["batch_size"]
+
+
+CLI_MODULES = sorted(f"jaxgan.{name[:-3]}" for name in os.listdir(os.path.join(ROOT, "jaxgan"))
+                     if name.endswith(".py") and "app.run(" in open(os.path.join(ROOT, "jaxgan", name)).read())
+
+
+@pytest.mark.parametrize("module", [m for m in CLI_MODULES if m != "jaxgan.train"])
+def test_every_cli_help_exits_0(module):
+    result = run(module, "--help")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"python -m {module}" in result.stdout and "--verbosity" in result.stdout
+
+
+def test_every_config_field_of_every_variant_has_a_description():
+    def leaves(node, prefix=""):
+        for key, value in node.items():
+            yield from leaves(value, f"{prefix}{key}.") if hasattr(value, "items") else [prefix + key]
+
+    missing = sorted({field for variant in configs.variants() for field in leaves(configs.get_config(variant))
+                      if fields.lookup(field) is None})
+    assert not missing, ("config fields without a description; add to FIELDS in jaxgan/configs/fields.py: "
+                         + "; ".join(f"{f!r}: '<one line>' (or an entry for its section {f.rsplit('.', 1)[0]!r})"
+                                     if "." in f else f"{f!r}: '<one line>'" for f in missing))
+
+
+def test_field_descriptions_fall_back_on_wildcards_then_sections():
+    assert fields.lookup("latent.sigma0")[0] == "latent.sigma0"
+    assert fields.lookup("optim.critic_head.learning_rate")[0] == "optim.*.learning_rate"
+    assert fields.lookup("generator.some_new_part_setting")[0] == "generator"
+    assert fields.lookup("optim.critic_head.new_setting")[0] == "optim"
+    assert fields.lookup("a_new_top_level_field") is None
 
 
 @pytest.mark.parametrize("args, fragment", [

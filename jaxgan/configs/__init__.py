@@ -7,7 +7,7 @@ import pkgutil
 
 import ml_collections
 
-NOT_VARIANTS = {"default"}
+NOT_VARIANTS = {"default", "fields"}  # modules that are not variants
 
 
 def variants() -> list[str]:
