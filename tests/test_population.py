@@ -1,0 +1,156 @@
+"""Populations: members equal their single runs, sweeps apply each member's value, bad sweeps are refused,
+a NaN member is frozen while the others train, sharded populations equal unsharded ones."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from conftest import tiny_config
+from jaxgan import data, engine, population
+
+STEPS = 4
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_idx_dir):
+    ds = data.load_idx(str(tiny_idx_dir), "train")
+    return ds, data.to_device(ds)
+
+
+def single_run(config, ds, images, labels, seed, settings=None):
+    member_cfg = population.member_config(config, settings or {})
+    gan = engine.build_gan(member_cfg, ds.image_shape, ds.num_classes, ds.size)
+    state, _ = gan.jit_train_chunk(gan.init(jax.random.PRNGKey(seed)), images, labels, STEPS)
+    return state
+
+
+def train_population(config, ds, images, labels, **kwargs):
+    pop = population.build(config, ds.image_shape, ds.num_classes, ds.size, **kwargs)
+    state, metrics = pop.jit_train_chunk(pop.init(), images, labels, STEPS)
+    return pop, state, metrics
+
+
+def max_abs_diff(a, b):
+    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y))))
+               for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)))
+
+
+@pytest.mark.parametrize("backend", ["vmap", "map"])
+def test_member_i_equals_the_single_run_with_seed_plus_i(tiny, tiny_idx_dir, backend):
+    ds, (images, labels) = tiny
+    config = tiny_config("gm_gan", tiny_idx_dir, seed=3)
+    pop, state, _ = train_population(config, ds, images, labels, seeds=3, backend=backend)
+    assert [m.seed for m in pop.members] == [3, 4, 5]
+    for i in range(3):
+        member = pop.member_state(state, i)
+        single = single_run(config, ds, images, labels, seed=3 + i)
+        assert max_abs_diff(member.params, single.params) < 1e-5
+        np.testing.assert_array_equal(np.asarray(member.data_order), np.asarray(single.data_order))
+    # and the members really differ from each other (different seeds)
+    assert max_abs_diff(pop.member_state(state, 0).params, pop.member_state(state, 1).params) > 1e-3
+
+
+def test_sweep_applies_each_members_value(tiny, tiny_idx_dir):
+    ds, (images, labels) = tiny
+    config = tiny_config("vanilla", tiny_idx_dir)
+    sweeps = [("optim.generator.learning_rate", (0.0, 1e-3)), ("discriminator.dropout", (0.0, 0.5))]
+    pop, state, _ = train_population(config, ds, images, labels, sweeps=sweeps)
+    assert [tuple(m.settings.values()) for m in pop.members] == [(0.0, 0.0), (0.0, 0.5), (1e-3, 0.0), (1e-3, 0.5)]
+    initial = pop.gan.init(jax.random.PRNGKey(config.seed))
+    for i, m in enumerate(pop.members):
+        g = pop.member_state(state, i).params["generator"]
+        moved = max_abs_diff(g, initial.params["generator"])
+        assert (moved == 0.0) == (m.settings["optim.generator.learning_rate"] == 0.0)
+        single = single_run(config, ds, images, labels, config.seed, m.settings)
+        assert max_abs_diff(pop.member_state(state, i).params, single.params) < 1e-5
+
+
+def test_members_differing_only_in_a_loss_weight_see_identical_noise_and_batches(tiny, tiny_idx_dir):
+    ds, (images, labels) = tiny
+    config = tiny_config("gm_gan_sep", tiny_idx_dir)
+    pop, state, metrics = train_population(config, ds, images, labels, sweeps=[("loss.class_weight", (0.5, 3.0))])
+    a, b = pop.member_state(state, 0), pop.member_state(state, 1)
+    np.testing.assert_array_equal(np.asarray(a.data_order), np.asarray(b.data_order))
+    # Step 0: same init, same real batch, same latents: D's scores agree although the losses weigh them
+    # differently; the weight then changes the training (states differ afterwards).
+    for key in ("d/real_logit", "d/fake_logit"):
+        np.testing.assert_allclose(np.asarray(metrics[key])[0, 0], np.asarray(metrics[key])[1, 0], rtol=1e-6)
+    assert not np.isclose(float(metrics["d/loss"][0, 0]), float(metrics["d/loss"][1, 0]))
+    assert max_abs_diff(a.params, b.params) > 0
+
+
+@pytest.mark.parametrize("spec, why", [
+    ("generator.hidden=1,2", "structural"), ("n_d=1,2", "structural"), ("batch_size=8,16", "structural"),
+    ("loss.name=1", "structural"), ("seed=1,2", "--seeds"), ("optim.nope.learning_rate=1", "unknown"),
+    ("optim.generator.learning_rate", "FIELD=v1"), ("optim.generator.learning_rate=a", "numbers")])
+def test_bad_sweeps_are_refused_in_one_line(tiny_idx_dir, spec, why):
+    config = tiny_config("vanilla", tiny_idx_dir)
+    with pytest.raises(ValueError, match=why) as e:
+        population.member_grid(config, 1, [population.parse_sweep(spec)])
+    assert "\n" not in str(e.value)
+
+
+def test_nan_member_is_frozen_and_reported_while_the_others_train(tiny, tiny_idx_dir):
+    ds, (images, labels) = tiny
+    config = tiny_config("vanilla", tiny_idx_dir)
+    pop, state, metrics = train_population(config, ds, images, labels, backend="vmap",
+                                           sweeps=[("optim.discriminator.learning_rate", (1e38, 2e-4))])
+    alive, failed = np.asarray(state.alive), np.asarray(state.failed_step)
+    assert alive.tolist() == [False, True] and failed[1] == -1 and 1 <= failed[0] <= STEPS
+    bad = pop.member_state(state, 0)
+    assert all(np.isfinite(np.asarray(x)).all() for x in jax.tree_util.tree_leaves(bad.params))
+    assert int(bad.step) == failed[0] - 1  # frozen at the last good step
+    good = single_run(config, ds, images, labels, config.seed, pop.members[1].settings)
+    assert max_abs_diff(pop.member_state(state, 1).params, good.params) < 1e-5
+
+
+SHARDED = textwrap.dedent("""
+    import os, sys, json
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    import jax, jax.numpy as jnp, numpy as np
+    sys.path.insert(0, sys.argv[2])
+    from conftest import tiny_config
+    from jaxgan import data, population
+    ds = data.load_idx(sys.argv[1], "train")
+    config = tiny_config("vanilla", sys.argv[1])
+    sweeps = [("optim.generator.learning_rate", (1e-4, 3e-4))]
+    ref = population.build(config, ds.image_shape, 10, ds.size, seeds=2, sweeps=sweeps, backend="vmap")
+    st, _ = ref.jit_train_chunk(ref.init(), *ref.put_data(ds.images, ds.labels), 3)
+    out = {}
+    for mesh in ("pop:4,data:2", "pop:2,data:4"):
+        pop = population.build(config, ds.image_shape, 10, ds.size, seeds=2, sweeps=sweeps, mesh=mesh)
+        s, m = pop.jit_train_chunk(pop.init(), *pop.put_data(ds.images, ds.labels), 3)
+        leaf = s.members.params["generator"]["Dense_0"]["kernel"]
+        out[mesh] = dict(diff=max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(
+            jax.tree_util.tree_leaves(st.members.params), jax.tree_util.tree_leaves(s.members.params))),
+            devices_per_member=len(leaf.sharding.device_set) // 4 if mesh.startswith("pop:4") else None)
+    one = population.build(config, ds.image_shape, 10, ds.size, sweeps=[sweeps[0][:1] + ((1e-4,),)])
+    single, _ = one.jit_train_chunk(one.init(), *one.put_data(ds.images, ds.labels), 3)
+    dp = population.build(config, ds.image_shape, 10, ds.size, sweeps=[sweeps[0][:1] + ((1e-4,),)], mesh="data:8")
+    s, _ = dp.jit_train_chunk(dp.init(), *dp.put_data(ds.images, ds.labels), 3)
+    hlo = dp.jit_train_chunk.lower(dp.init(), *dp.put_data(ds.images, ds.labels), 3).compile().as_text()
+    out["data:8"] = dict(diff=max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(
+        jax.tree_util.tree_leaves(single.members.params), jax.tree_util.tree_leaves(s.members.params))),
+        all_reduce="all-reduce" in hlo)
+    print(json.dumps(out))
+""")
+
+
+def test_sharded_population_and_data_parallel_equal_unsharded(tiny_idx_dir, tmp_path):
+    script = tmp_path / "sharded.py"
+    script.write_text(SHARDED)
+    tests_dir = os.path.dirname(__file__)
+    out = subprocess.run([sys.executable, str(script), str(tiny_idx_dir), tests_dir], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    import json
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    for mesh, r in result.items():
+        assert r["diff"] < 1e-5, (mesh, r)
+    assert result["data:8"]["all_reduce"]  # the batch really is split: gradients are reduced across devices
