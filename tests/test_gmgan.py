@@ -257,8 +257,8 @@ def test_mixture_stats_monitor(tiny_idx_dir):
 
 
 # ------------------------------------------------------------------------------------------------ variants
-def test_gm_gan_config_matches_seed_000():
-    c = configs.get_config("gm_gan")
+def test_gm_gan_seed_config_matches_seed_000():
+    c = configs.get_config("gm_gan_seed")
     assert (c.latent.name, c.latent.num_components, c.latent.dim, c.latent.sigma0, c.latent.mean_range) == (
         "gaussian_mixture", 10, 100, 1.4, 3.0)
     assert c.latent.trainable and c.loss.name == "supervised" and c.batch_size == 64
@@ -267,7 +267,7 @@ def test_gm_gan_config_matches_seed_000():
     assert configs.get_config("gm_gan_unsup").loss.name == "bce"
     assert dict(configs.get_config("gm_gan_sep").loss) == {"name": "separate", "class_weight": 1.5}
     assert not configs.get_config("gm_gan_static").latent.trainable
-    for variant in GM_VARIANTS:
+    for variant in (*GM_VARIANTS, "gm_gan_seed"):
         doc = __import__(f"jaxgan.configs.{variant}", fromlist=["_"]).__doc__
         assert f"python -m jaxgan.train --variant={variant}\n" in doc
         assert "mixture_stats" in configs.get_config(variant).monitors

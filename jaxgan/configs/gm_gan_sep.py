@@ -8,10 +8,10 @@ Logit columns 0..9 are classes, column 10 is the real/fake logit. Weight: `--con
 
 import ml_collections
 
-from jaxgan.configs import gm_gan
+from jaxgan.configs import gm_gan_seed
 
 
 def get_config():
-    c = gm_gan.get_config()
+    c = gm_gan_seed.get_config()
     c.loss = ml_collections.ConfigDict(dict(name="separate", class_weight=1.5))
     return c

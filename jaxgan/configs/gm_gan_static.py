@@ -1,14 +1,14 @@
-"""GM-GAN, static mixture: gm_gan with mu and sigma frozen at their initialisation (zero gradients).
+"""GM-GAN, static mixture: gm_gan_seed with mu and sigma frozen at their initialisation (zero gradients).
 
     python -m jaxgan.train --variant=gm_gan_static
 
-Identical to training gm_gan with a mixture learning rate of 0 (`--config.optim.prior.learning_rate=0`).
+Identical to training gm_gan_seed with a mixture learning rate of 0 (`--config.optim.prior.learning_rate=0`).
 """
 
-from jaxgan.configs import gm_gan
+from jaxgan.configs import gm_gan_seed
 
 
 def get_config():
-    c = gm_gan.get_config()
+    c = gm_gan_seed.get_config()
     c.latent.trainable = False
     return c

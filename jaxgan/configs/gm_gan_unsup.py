@@ -2,16 +2,16 @@
 
     python -m jaxgan.train --variant=gm_gan_unsup
 
-Same mixture and per-group learning rates as gm_gan, but D has one real/fake logit and never sees
+Same mixture and per-group learning rates as gm_gan_seed, but D has one real/fake logit and never sees
 labels; the components are free to cluster the data (seed 000 section 1.2 saw early mode collapse).
 """
 
 import ml_collections
 
-from jaxgan.configs import gm_gan
+from jaxgan.configs import gm_gan_seed
 
 
 def get_config():
-    c = gm_gan.get_config()
+    c = gm_gan_seed.get_config()
     c.loss = ml_collections.ConfigDict(dict(name="bce"))
     return c
