@@ -45,8 +45,9 @@ class Checkpoints:
     def steps(self) -> list[int]:
         return sorted(self.manager.all_steps())
 
-    def save(self, state: engine.TrainState, meta: dict) -> None:
-        step = int(state.step)
+    def save(self, state: Any, meta: dict, step: int | None = None) -> None:
+        """Saves `state` (a TrainState, or a population's state with an explicit `step`) with its meta."""
+        step = int(state.step) if step is None else step
         if step in self.manager.all_steps():
             return
         self.manager.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
@@ -108,6 +109,11 @@ def check_compatible(stored: dict, current: dict, directory: str) -> None:
         diff = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
         raise CheckpointError(f"{directory} holds a checkpoint with other parameter shapes ({diff[0]}: "
                               f"{theirs.get(diff[0])} vs {ours.get(diff[0])}): use another --workdir")
+    if stored.get("population") != current.get("population"):
+        theirs = len(stored["population"]["members"]) if stored.get("population") else "no"
+        raise CheckpointError(f"{directory} holds a checkpoint of {theirs} population members with other seeds, "
+                              "sweeps or mesh than this run's: pass the same --seeds/--sweep/--mesh, or use "
+                              "another --workdir")
     if stored.get("data_size") != current.get("data_size"):
         raise CheckpointError(f"{directory} holds a checkpoint trained on {stored.get('data_size')} images, "
                               f"this run has {current.get('data_size')}: use another --workdir")

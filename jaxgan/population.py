@@ -213,22 +213,50 @@ class Population:
         return PopulationState(members=members, alive=jnp.ones((self.size,), bool),
                                failed_step=jnp.full((self.size,), -1, jnp.int32))
 
-    def init(self) -> PopulationState:
-        """Fresh member states (member i from PRNGKey(its seed)), placed on the mesh when there is one."""
+    def init(self) -> PopulationState | engine.TrainState:
+        """Fresh member states (member i from PRNGKey(its seed)), placed on the mesh when there is one.
+
+        The "single" backend (one member, no mesh) keeps the plain engine's TrainState: a one-member run is
+        exactly a single run, checkpoints included.
+        """
+        if self.backend == "single":
+            return self.gan.init(jax.random.PRNGKey(self.members[0].seed))
         keys = jnp.stack([jax.random.PRNGKey(m.seed) for m in self.members])
         if self.mesh is None:
             return jax.jit(self._init)(keys, self.hparams())
         return jax.jit(self._init, out_shardings=self.state_sharding())(keys, self.hparams())
 
-    def abstract_state(self) -> PopulationState:
+    def abstract_state(self) -> PopulationState | engine.TrainState:
+        if self.backend == "single":
+            return jax.eval_shape(self.gan.init, jax.random.PRNGKey(0))
         keys = jax.ShapeDtypeStruct((self.size, 2), jnp.uint32)
         hp = {f: jax.ShapeDtypeStruct((self.size,), jnp.float32) for f in self.swept}
         return jax.eval_shape(self._init, keys, hp)
 
-    @staticmethod
-    def member_state(state: PopulationState, i: int) -> engine.TrainState:
+    def member_state(self, state: PopulationState | engine.TrainState, i: int) -> engine.TrainState:
         """Member i's own TrainState (unstacked), e.g. to sample or evaluate it."""
+        if self.backend == "single":
+            return state
         return jax.tree_util.tree_map(lambda x: x[i], state.members)
+
+    def step(self, state: PopulationState | engine.TrainState) -> int:
+        """Train steps completed (by the members still training)."""
+        if self.backend == "single":
+            return int(state.step)
+        return int(np.max(fetch(state.members.step)))
+
+    def status(self, state: PopulationState | engine.TrainState) -> tuple[np.ndarray, np.ndarray]:
+        """(alive bool [P], failed_step int [P]) on the host; a single run is always alive here (the
+        trainer stops it at its first non-finite loss)."""
+        if self.backend == "single":
+            return np.ones(1, bool), np.full(1, -1)
+        return fetch((state.alive, state.failed_step))
+
+    def describe(self) -> dict[str, Any] | None:
+        """The population's identity, stored with its checkpoints (None for a single run)."""
+        if self.backend == "single":
+            return None
+        return dict(members=[dict(seed=m.seed, settings=m.settings) for m in self.members])
 
     # ------------------------------------------------------------------------------------------ train
     def _member_chunk(self, hparams, state, alive, failed_step, images, labels, num_steps: int):
@@ -251,10 +279,8 @@ class Population:
     def train_chunk(self, state: PopulationState, images, labels, num_steps: int):
         """`num_steps` steps of every member: (new state, metrics `{name: [P, num_steps]}`)."""
         if self.backend == "single":
-            member = jax.tree_util.tree_map(lambda x: x[0], state.members)
-            member, metrics = self.gan.train_chunk(member, images, labels, num_steps)
-            members = jax.tree_util.tree_map(lambda x: x[None], member)
-            return state.replace(members=members), jax.tree_util.tree_map(lambda x: x[None], metrics)
+            state, metrics = self.gan.train_chunk(state, images, labels, num_steps)
+            return state, jax.tree_util.tree_map(lambda x: x[None], metrics)
         chunk = functools.partial(self._member_chunk, images=images, labels=labels, num_steps=num_steps)
         args = (self.hparams(), state.members, state.alive, state.failed_step)
         if self.backend == "vmap":
@@ -290,10 +316,20 @@ class Population:
     # ----------------------------------------------------------------------------------------- samples
     def generate(self, state: PopulationState, key, num: int, labels=None) -> jax.Array:
         """Evaluation-mode samples of every member `[P, num, H, W, C]` (the same noise for all members)."""
+        if self.backend == "single":
+            return self.gan.generate(state, key, num, labels)[None]
         gen = lambda hp, member: self.member_gan(hp).generate(member, key, num, labels)
         if self.backend == "map":
             return jax.lax.map(lambda a: gen(*a), (self.hparams(), state.members))
         return jax.vmap(gen)(self.hparams(), state.members)
+
+
+def fetch(tree: Any) -> Any:
+    """Host numpy copies of (possibly sharded, multi-process) arrays: every process gets the whole value."""
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+        return jax.tree_util.tree_map(np.asarray, multihost_utils.process_allgather(tree, tiled=True))
+    return jax.device_get(tree)
 
 
 def build(config: ml_collections.ConfigDict, image_shape, num_classes: int, data_size: int, *, seeds: int = 1,

@@ -8,11 +8,12 @@ the uninterrupted run bit for bit.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import os
-from typing import Any
+from typing import Any, Sequence
 
 import jax
 import ml_collections
@@ -20,7 +21,7 @@ import numpy as np
 from clu import metric_writers, periodic_actions
 from tqdm import tqdm
 
-from jaxgan import checkpoint, data, engine, evaluation, images, monitors, plots, workdir as workdir_lib
+from jaxgan import checkpoint, data, engine, evaluation, images, monitors, plots, population, workdir as workdir_lib
 
 SAMPLE_STREAM = 0xF1ED  # fold_in constant for the fixed sample noise
 
@@ -80,97 +81,141 @@ def _rewrite_jsonl(path: str, last_step: int) -> None:
     os.replace(path + ".tmp", path)
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> engine.TrainState:
-    """Trains `config` in `workdir`, resuming from its latest checkpoint; returns the final state."""
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, seeds: int = 1,
+                       sweeps: Sequence[tuple[str, Sequence[float]]] = (), mesh: str = ""):
+    """Trains `config` in `workdir`, resuming from its latest checkpoint; returns the final state.
+
+    With `seeds` > 1 or `sweeps` it trains a population (jaxgan.population) in one jitted call: each member
+    logs, samples and writes TensorBoard events in `workdir/members/NNN/`, one checkpoint holds them all,
+    and the return value is the PopulationState. `mesh` ("pop:A,data:B") spreads members and batches over
+    devices (of every process: only process 0 writes files).
+    """
     # Everything that can fail on bad input (settings, data, parts, monitors) runs before the workdir is created.
     validate(config)
     workdir = workdir_lib.check_creatable(workdir)
     dataset = data.load_dataset(config.data.name, config.data.split, data_dir=config.data.tfds_data_dir or None,
                                 allow_fallback=config.data.get("offline_fallback", False))
-    gan = engine.build_gan(config, dataset.image_shape, dataset.num_classes, dataset.size)
-    logging.info("dataset %s/%s: %d images %s", dataset.name, dataset.split, dataset.size, dataset.image_shape)
+    pop = population.build(config, dataset.image_shape, dataset.num_classes, dataset.size, seeds=seeds,
+                           sweeps=sweeps, mesh=mesh)
+    gan = pop.gan
+    logging.info("dataset %s/%s: %d images %s; %d member(s), backend %s", dataset.name, dataset.split,
+                 dataset.size, dataset.image_shape, pop.size, pop.backend)
 
-    state = gan.init(jax.random.PRNGKey(config.seed))
-    meta = workdir_lib.run_meta(config, gan, dataset.describe(), state.params)
+    state = pop.init()
+    meta = workdir_lib.run_meta(config, gan, dataset.describe(), pop.member_state(state, 0).params)
+    if pop.describe() is not None:
+        meta["population"] = pop.describe()
     monitor_fns = monitors.build_all(config.monitors, gan)
+    main_process = jax.process_index() == 0
     workdir_lib.prepare(workdir)
     ckpts = checkpoint.Checkpoints(os.path.join(workdir, "checkpoints"), keep=config.keep_checkpoints)
     restored = ckpts.restore(state, meta)
     changes = {}
     if restored is not None:
         state = restored
-        changes = workdir_lib.check_resume(ckpts.read_meta(int(state.step))["config"], meta["config"], workdir)
-        logging.info("resumed from step %d in %s%s", int(state.step), workdir, "; changed: " + ", ".join(
+        changes = workdir_lib.check_resume(ckpts.read_meta(pop.step(state))["config"], meta["config"], workdir)
+        logging.info("resumed from step %d in %s%s", pop.step(state), workdir, "; changed: " + ", ".join(
             f"{k} {v['from']} -> {v['to']}" for k, v in changes.items()) if changes else "")
-    start = int(state.step)
-    workdir_lib.record_config_changes(workdir, start, changes)
-    workdir_lib.write_json(os.path.join(workdir, "config.json"), meta["config"])
-    workdir_lib.write_json(os.path.join(workdir, "dataset.json"), meta["dataset"])
-    jsonl_path = os.path.join(workdir, "metrics.jsonl")
-    _rewrite_jsonl(jsonl_path, start)
+    start = pop.step(state)
+    member_dirs = [workdir] if pop.size == 1 else [os.path.join(workdir, "members", f"{i:03d}") for i in range(pop.size)]
+    if main_process:
+        workdir_lib.record_config_changes(workdir, start, changes)
+        workdir_lib.write_json(os.path.join(workdir, "config.json"), meta["config"])
+        workdir_lib.write_json(os.path.join(workdir, "dataset.json"), meta["dataset"])
+        if pop.describe() is not None:
+            workdir_lib.write_json(os.path.join(workdir, "population.json"), pop.describe())
+        for d in member_dirs:
+            os.makedirs(d, exist_ok=True)
+            _rewrite_jsonl(os.path.join(d, "metrics.jsonl"), start)
 
-    images_dev, labels_dev = data.to_device(dataset)
+    images_dev, labels_dev = pop.put_data(dataset.images, dataset.labels)
     periodic_eval = evaluation.PeriodicEvaluator(gan, config, dataset) if config.eval_every > 0 else None
     del dataset  # the evaluator keeps what it needs; the training copy lives on the device
     cadences = [config.log_every, config.sample_every, config.checkpoint_every] + [e for e, _ in monitor_fns.values()]
     cadences += [config.eval_every] if periodic_eval else []
     sample_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), SAMPLE_STREAM)
-    sample_fn = jax.jit(lambda s: gan.generate(s, sample_key, config.num_samples))
+    sample_fn = jax.jit(lambda s: pop.generate(s, sample_key, config.num_samples))
 
-    writer = metric_writers.create_default_writer(workdir, just_logging=jax.process_index() > 0)
+    writers = [metric_writers.create_default_writer(d, just_logging=not main_process) for d in member_dirs]
     if start == 0:
-        writer.write_hparams(_flat_hparams(config))
+        for writer, member in zip(writers, pop.members):
+            writer.write_hparams({**_flat_hparams(config), **member.settings, "seed": member.seed})
     # on_steps instead of every_steps: clu's every_steps insists on one call per step, we call per chunk.
     progress = periodic_actions.ReportProgress(
-        num_train_steps=config.steps, writer=writer, every_steps=None,
+        num_train_steps=config.steps, writer=writers[0], every_steps=None,
         on_steps=set(range(start + config.log_every, config.steps + 1, config.log_every)))
     pending: list[dict[str, np.ndarray]] = []
+    alive, failed = pop.status(state)
     step = start
     bar = tqdm(total=config.steps, initial=start, unit="step", disable=None, mininterval=1.0)  # None: off unless a tty
-    with bar, open(jsonl_path, "a") as jsonl:
+    jsonls = [open(os.path.join(d, "metrics.jsonl"), "a") if main_process else None for d in member_dirs]
+    with bar, contextlib.ExitStack() as files:
+        for f in filter(None, jsonls):
+            files.enter_context(f)
         while step < config.steps:
             num = _next_boundary(step, config, cadences) - step
-            state, chunk = gan.jit_train_chunk(state, images_dev, labels_dev, num)
-            chunk = jax.device_get(chunk)
-            bad = first_nonfinite(chunk)
-            if bad is not None:
+            state, chunk = pop.jit_train_chunk(state, images_dev, labels_dev, num)
+            chunk = population.fetch(chunk)
+            was_alive, (alive, failed) = alive, pop.status(state)
+            bad = first_nonfinite({k: v[0] for k, v in chunk.items()}) if pop.backend == "single" else None
+            if bad is not None or not alive.any():
                 last = ckpts.steps()[-1] if ckpts.steps() else None
                 ckpts.close()
+                where = step + bad + 1 if bad is not None else int(failed.max())
                 raise NonFiniteLossError(
-                    f"non-finite loss at step {step + bad + 1}; stopped without saving it (last good checkpoint: "
-                    f"{'step ' + str(last) if last is not None else 'none'})")
+                    f"non-finite loss at step {where}{' in every member' if pop.size > 1 else ''}; stopped without "
+                    f"saving it (last good checkpoint: {'step ' + str(last) if last is not None else 'none'})")
+            for i in np.flatnonzero(was_alive & ~alive):
+                logging.warning("member %d (%s) stopped: non-finite loss at step %d; it stays frozen while the "
+                                "others train", i, pop.members[i].describe(), failed[i])
             step += num
             pending.append(chunk)
             bar.update(num)
             progress(step)
-            scalars = {}
+            scalars = [{} for _ in pop.members]
             if step % config.log_every == 0 or step == config.steps:
-                scalars.update(summarize(pending))
+                for i in range(pop.size):
+                    scalars[i].update(summarize([{k: v[i] for k, v in c.items()} for c in pending]))
                 pending = []
             for name, (every, fn) in monitor_fns.items():
                 if step % every == 0 or step == config.steps:
-                    scalars.update({k: float(v) for k, v in jax.device_get(fn(state)).items()})
+                    for i in range(pop.size):
+                        scalars[i].update({k: float(v) for k, v in population.fetch(fn(pop.member_state(state, i))).items()})
             if periodic_eval and (step % config.eval_every == 0 or step == config.steps):
-                scalars.update(periodic_eval.run(state))
-            if scalars:
-                writer.write_scalars(step, scalars)
-                jsonl.write(json.dumps({"step": step, **scalars}) + "\n")
-                jsonl.flush()
+                for i in np.flatnonzero(alive):
+                    scalars[i].update(periodic_eval.run(pop.member_state(state, i)))
+            for i in np.flatnonzero(alive):
+                if scalars[i] and main_process:
+                    writers[i].write_scalars(step, scalars[i])
+                    jsonls[i].write(json.dumps({"step": step, **scalars[i]}) + "\n")
+                    jsonls[i].flush()
             if step % config.sample_every == 0 or step == config.steps:
-                grid = np.asarray(sample_fn(state))
-                images.save_grid(grid, os.path.join(workdir, "samples", f"step_{step:07d}.png"))
-                tiled = images.tile(grid)  # [H, W] or [H, W, 3] in [0, 1]; TensorBoard's Images tab wants [N, H, W, C]
-                writer.write_images(step, {"samples": np.uint8(np.round(255 * tiled)).reshape(1, *tiled.shape[:2], -1)})
+                grids = population.fetch(sample_fn(state))
+                for i in range(pop.size) if main_process else ():
+                    _write_samples(grids[i], os.path.join(member_dirs[i], "samples", f"step_{step:07d}.png"),
+                                   writers[i], step)
             if step % config.checkpoint_every == 0 or step == config.steps:
-                ckpts.save(state, meta)
-    images.save_grid(np.asarray(sample_fn(state)), os.path.join(workdir, "samples.png"))
-    plot_histories(jsonl_path, os.path.join(workdir, "plots"))
-    plots.plot_training_curves(jsonl_path, os.path.join(workdir, "plots", "losses.png"))
-    plots.plot_eval_history(jsonl_path, os.path.join(workdir, "plots", "eval_history.png"))
+                ckpts.save(state, meta, step=step)
+    final = population.fetch(sample_fn(state))
+    if main_process:
+        for i, d in enumerate(member_dirs):
+            images.save_grid(np.asarray(final[i]), os.path.join(d, "samples.png"))
+            jsonl_path = os.path.join(d, "metrics.jsonl")
+            plot_histories(jsonl_path, os.path.join(d, "plots"))
+            plots.plot_training_curves(jsonl_path, os.path.join(d, "plots", "losses.png"))
+            plots.plot_eval_history(jsonl_path, os.path.join(d, "plots", "eval_history.png"))
     ckpts.close()
-    writer.flush()
-    writer.close()
+    for writer in writers:
+        writer.flush()
+        writer.close()
     return state
+
+
+def _write_samples(grid: np.ndarray, path: str, writer, step: int) -> None:
+    """A sample grid as PNG and in TensorBoard's Images tab."""
+    images.save_grid(grid, path)
+    tiled = images.tile(grid)  # [H, W] or [H, W, 3] in [0, 1]; TensorBoard's Images tab wants [N, H, W, C]
+    writer.write_images(step, {"samples": np.uint8(np.round(255 * tiled)).reshape(1, *tiled.shape[:2], -1)})
 
 
 def plot_histories(jsonl_path: str, out_dir: str) -> None:
