@@ -13,12 +13,17 @@ from typing import Any, Mapping
 import flax.linen as nn
 
 from jaxgan import registry
+from jaxgan.models.cgan_mlp import ConditionalMLPDiscriminator, ConditionalMLPGenerator
 from jaxgan.models.conv import ConvDiscriminator
 from jaxgan.models.mlp import MLPDiscriminator, MLPGenerator
+from jaxgan.models.resnet import ResNetDiscriminator, ResNetGenerator
 
 GENERATORS: dict[str, type[nn.Module]] = {"mlp": MLPGenerator}
 DISCRIMINATORS: dict[str, type[nn.Module]] = {"mlp": MLPDiscriminator}
 DISCRIMINATORS["conv"] = ConvDiscriminator
+# Conditional networks (labels as int labels or float codes: see jaxgan.models.conditioning).
+GENERATORS.update({"cgan_mlp": ConditionalMLPGenerator, "resnet": ResNetGenerator})
+DISCRIMINATORS.update({"cgan_mlp": ConditionalMLPDiscriminator, "resnet": ResNetDiscriminator})
 
 
 def build_generator(cfg: Mapping[str, Any], image_shape: tuple[int, int, int], num_classes: int) -> nn.Module:

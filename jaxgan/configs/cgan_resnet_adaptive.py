@@ -1,0 +1,20 @@
+"""`cgan_resnet` with seed 003's adaptive discriminator advantage instead of the fixed 9 D updates.
+
+    python -m jaxgan.train --variant=cgan_resnet_adaptive
+
+Seed 003 section 1.2.1: "increment the advantage of the discriminator if his accuracy was under 0.8, and put it
+to 1.0 if not". The seed adapted once per epoch; here the advantage adapts every step, from D's accuracy on that
+step's batches (real scored real, fake scored fake), inside the jitted step (see `GAN.adaptive_d_turns`),
+starting at 1 and capped at 16 (the seed's run reached 16 by epoch 16; the cap is ours). The current
+advantage is logged as `d/advantage`.
+"""
+
+from jaxgan.configs import cgan_resnet
+
+
+def get_config():
+    c = cgan_resnet.get_config()
+    c.n_d = 1
+    c.adaptive_n_d.max_n_d = 16
+    c.adaptive_n_d.threshold = 0.8
+    return c
