@@ -32,7 +32,7 @@ import shutil
 import sys
 import time
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import flax.linen as nn
 import jax
@@ -203,31 +203,53 @@ def make_epoch(module: LeNet, tx: optax.GradientTransformation, num_examples: in
     return epoch
 
 
+class ClassifierTraining(NamedTuple):
+    """The pieces of one classifier training run on `num_examples` images, for callers that `vmap` them."""
+
+    module: LeNet
+    tx: optax.GradientTransformation
+    epochs: int
+    epoch: Callable  # make_epoch's jitted (params, opt_state, images, labels, key) -> (params, opt_state, loss)
+
+    def init(self, key: jax.Array, image_shape: tuple[int, ...]) -> tuple[Any, Any]:
+        """(params, opt_state) of a fresh network, from `key`."""
+        params = self.module.init(key, jnp.zeros((1, *image_shape)))["params"]
+        return params, self.tx.init(params)
+
+
+def classifier_training(num_examples: int, num_classes: int, settings: Settings = Settings()) -> ClassifierTraining:
+    """The network, optimiser (AdamW, cosine decay over the whole run), epoch count and jitted epoch for
+    training on `num_examples` images with `settings` (batch size capped at `num_examples`)."""
+    if num_examples < settings.batch_size:
+        settings = dataclasses.replace(settings, batch_size=int(num_examples))
+    module = build_module(settings, num_classes)
+    epochs = settings.epochs_for(num_examples)
+    steps = epochs * (num_examples // settings.batch_size)
+    tx = optax.adamw(optax.cosine_decay_schedule(settings.learning_rate, steps), weight_decay=settings.weight_decay)
+    return ClassifierTraining(module, tx, epochs, make_epoch(module, tx, num_examples, settings))
+
+
 def train_classifier(images: np.ndarray, labels: np.ndarray, num_classes: int, settings: Settings = Settings(),
-                     log: Callable[[str], None] | None = None, name: str = "") -> tuple[LeNet, Any]:
+                     log: Callable[[str], None] | None = None, name: str = "",
+                     init_params: Any = None) -> tuple[LeNet, Any]:
     """Trains a LeNet on `images [N, H, W, C]` uint8 and `labels [N]`; returns (module, params).
 
     The whole set sits on the device; each epoch is one jitted scan; all randomness from `settings.seed`.
+    `init_params` starts from given weights (fine-tuning) instead of a fresh initialisation.
     """
-    if images.shape[0] < settings.batch_size:
-        settings = dataclasses.replace(settings, batch_size=int(images.shape[0]))
-    module = build_module(settings, num_classes)
-    epochs = settings.epochs_for(images.shape[0])
-    steps = epochs * (images.shape[0] // settings.batch_size)
-    tx = optax.adamw(optax.cosine_decay_schedule(settings.learning_rate, steps), weight_decay=settings.weight_decay)
-    key = jax.random.PRNGKey(settings.seed)
-    k_init, k_train = jax.random.split(key)
-    params = module.init(k_init, jnp.zeros((1, *images.shape[1:])))["params"]
-    opt_state = tx.init(params)
-    epoch_fn = make_epoch(module, tx, images.shape[0], settings)
+    run = classifier_training(images.shape[0], num_classes, settings)
+    k_init, k_train = jax.random.split(jax.random.PRNGKey(settings.seed))
+    params, opt_state = run.init(k_init, images.shape[1:])
+    if init_params is not None:
+        params, opt_state = init_params, run.tx.init(init_params)
     images_dev, labels_dev = jax.device_put(images), jax.device_put(labels.astype(np.int32))
     start = time.time()
-    for e in range(epochs):
-        params, opt_state, loss = epoch_fn(params, opt_state, images_dev, labels_dev, jax.random.fold_in(k_train, e))
+    for e in range(run.epochs):
+        params, opt_state, loss = run.epoch(params, opt_state, images_dev, labels_dev, jax.random.fold_in(k_train, e))
         if log:
-            log(f"evaluator {name}: epoch {e + 1}/{epochs} train loss {float(loss):.4f} "
+            log(f"evaluator {name}: epoch {e + 1}/{run.epochs} train loss {float(loss):.4f} "
                 f"({time.time() - start:.0f} s, {images.shape[0]} images)")
-    return module, params
+    return run.module, params
 
 
 # ------------------------------------------------------------------------------------------------- cache

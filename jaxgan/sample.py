@@ -19,7 +19,8 @@ from jaxgan import cli, grids, images, rejection, workdir as workdir_lib
 
 flags.DEFINE_string("workdir", None, "Workdir of a trained run.")
 flags.DEFINE_integer("num", 64, "Number of samples (ignored with --per_class).")
-flags.DEFINE_string("out", "samples.png", "Output file: .png (grid) or .npz (arrays images, labels).")
+flags.DEFINE_string("out", "samples.png", "Output file: .png (grid) or .npz (arrays images, labels: the class or "
+                                          "mixture component each sample was drawn for).")
 flags.DEFINE_integer("step", None, "Checkpoint step (default: the latest).")
 flags.DEFINE_integer("seed", 0, "Seed of the sampling noise.")
 flags.DEFINE_string("labels", None, "Comma-separated class labels, cycled over the samples.")
@@ -68,12 +69,13 @@ def main(argv):
         num = len(labels) if labels is not None else FLAGS.num
         key = jax.random.PRNGKey(FLAGS.seed)
         if FLAGS.rejection:
-            samples = rejection.rejection_sample(gan, state, key, num, burn_in=FLAGS.burn_in,
-                                                 percentile=FLAGS.percentile, gamma=FLAGS.gamma)
-        else:
-            samples = jax.jit(gan.generate, static_argnums=2)(state, key, num,
-                                                                None if labels is None else jnp.asarray(labels))
-        images.save_samples(np.asarray(samples), FLAGS.out, labels, rows)
+            result = rejection.rejection_sample_result(gan, state, key, num, burn_in=FLAGS.burn_in,
+                                                       percentile=FLAGS.percentile, gamma=FLAGS.gamma)
+            samples, labels = result.images, result.labels
+        else:  # labels: the class (GM-GAN: mixture component) each sample was drawn for, also when drawn by the prior
+            samples, labels = jax.jit(gan.generate_labelled, static_argnums=2)(
+                state, key, num, None if labels is None else jnp.asarray(labels))
+        images.save_samples(np.asarray(samples), FLAGS.out, np.asarray(labels), rows)
     except (ValueError, OSError) as e:
         cli.fail(str(e))
     print(f"wrote {num} samples to {FLAGS.out}")

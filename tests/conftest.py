@@ -85,3 +85,19 @@ def tiny_config(variant: str, data_dir: pathlib.Path | str, **overrides):
             target = target[part]
         target[last] = value
     return c
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_idx_dir, tmp_path_factory):
+    """`tiny_run(variant)` -> workdir of a `tiny_config` run of `variant`, trained once per test session."""
+    from jaxgan import trainer
+
+    workdirs = {}
+
+    def get(variant: str) -> pathlib.Path:
+        if variant not in workdirs:
+            workdirs[variant] = tmp_path_factory.mktemp(f"run_{variant}")
+            trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir), str(workdirs[variant]))
+        return workdirs[variant]
+
+    return get
