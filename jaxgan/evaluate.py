@@ -43,6 +43,8 @@ flags.DEFINE_integer("pca_components", 50, "--baseline=pca: number of principal 
 flags.DEFINE_string("out", None, "Write the JSON here (default: WORKDIR/eval_step_S.json for a run, none for a "
                                  "baseline).")
 flags.DEFINE_integer("seed", 0, "Seed of the sampling noise.")
+flags.DEFINE_integer("member", None, "Population runs: evaluate only this member (default: every member, one JSON "
+                                     "line each on stdout and a table on stderr).")
 flags.DEFINE_string("cache_dir", None, "Evaluator cache root (default $JAXGAN_CACHE or ~/.cache/jaxgan).")
 flags.DEFINE_integer("evaluator_epochs", 0, "Epochs when the evaluator must be trained (0: auto).")
 FLAGS = flags.FLAGS
@@ -67,8 +69,8 @@ def check_flags() -> None:
         cli.fail(f"--evaluator_epochs must be >= 0, got {FLAGS.evaluator_epochs}")
 
 
-def run() -> tuple[dict, str | None]:
-    """The evaluation the flags ask for: (result, path to write it to or None)."""
+def run() -> list[tuple[dict, str | None]]:
+    """The evaluations the flags ask for: [(result, path to write it to or None)], one per population member."""
     import jax
 
     from jaxgan import baselines, evaluation, workdir as workdir_lib
@@ -81,12 +83,23 @@ def run() -> tuple[dict, str | None]:
         result = baselines.evaluate_baseline(FLAGS.baseline, dataset, FLAGS.num_samples, key, split=FLAGS.split,
                                              pca_components=FLAGS.pca_components, cache_dir=FLAGS.cache_dir,
                                              settings=settings)
-        return result, FLAGS.out
-    config, gan, state, meta = workdir_lib.load_run(FLAGS.workdir, FLAGS.step)
+        return [(result, FLAGS.out)]
+    meta = workdir_lib.load_run(FLAGS.workdir, FLAGS.step)[3]
+    count = workdir_lib.num_members(meta)
+    members = range(count) if FLAGS.member is None else [FLAGS.member]
     trained_on = meta["dataset"]
-    rejection_kwargs = dict(burn_in=FLAGS.burn_in, percentile=FLAGS.percentile, gamma=FLAGS.gamma)
     context = evaluation.Context.create(trained_on["name"], trained_on["split"], cache_dir=FLAGS.cache_dir,
                                         settings=settings)
+    return [evaluate_member(i, count, context, key) for i in members]
+
+
+def evaluate_member(member: int, count: int, context, key) -> tuple[dict, str]:
+    """One member's (or a single run's) evaluation and where to write it."""
+    from jaxgan import evaluation, workdir as workdir_lib
+
+    config, gan, state, meta = workdir_lib.load_run(FLAGS.workdir, FLAGS.step, member)
+    trained_on = meta["dataset"]
+    rejection_kwargs = dict(burn_in=FLAGS.burn_in, percentile=FLAGS.percentile, gamma=FLAGS.gamma)
     result = evaluation.evaluate_state(gan, state, trained_on["name"], trained_on["split"], FLAGS.num_samples, key,
                                        rejection=FLAGS.rejection, config=config, context=context,
                                        rejection_kwargs=rejection_kwargs)
@@ -97,7 +110,26 @@ def run() -> tuple[dict, str | None]:
         print(f"warning: the reference set {trained_on['name']}/{trained_on['split']} differs from the data the run "
               f"was trained on (sha256 mismatch)", file=sys.stderr)
     suffix = "_rejection" if FLAGS.rejection else ""
-    return result, FLAGS.out or os.path.join(FLAGS.workdir, f"eval_step_{result['step']}{suffix}.json")
+    folder = FLAGS.workdir
+    if count > 1:
+        chosen = meta["population"]["members"][member]
+        result.update(member=member, member_seed=chosen["seed"], member_settings=chosen["settings"])
+        folder = os.path.join(FLAGS.workdir, "members", f"{member:03d}")
+    out = FLAGS.out if FLAGS.out and count == 1 else None
+    return result, out or os.path.join(folder, f"eval_step_{result['step']}{suffix}.json")
+
+
+TABLE_KEYS = ("fid", "precision", "recall", "coverage", "class_accuracy")
+
+
+def member_table(results: list[dict]) -> str:
+    """A plain-text table of the members' main metrics (for stderr)."""
+    keys = [k for k in TABLE_KEYS if k in results[0]]
+    head = ["member", "seed", "settings"] + keys
+    rows = [[str(r["member"]), str(r["member_seed"]), " ".join(f"{k}={v:g}" for k, v in r["member_settings"].items())
+             or "-"] + [f"{r[k]:.4g}" for k in keys] for r in results]
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    return "\n".join("  ".join(x.ljust(w) for x, w in zip(row, widths)) for row in [head, *rows])
 
 
 def main(argv: list[str]) -> None:
@@ -108,16 +140,19 @@ def main(argv: list[str]) -> None:
     from jaxgan import checkpoint, data, evaluation
 
     try:
-        result, out = run()
+        evaluations = run()
     except (ValueError, RuntimeError, data.DataError, checkpoint.CheckpointError) as e:
         cli.fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
-    text = evaluation.to_json(result)
-    if out:
-        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-        with open(out + ".tmp", "w") as f:
-            f.write(text + "\n")
-        os.replace(out + ".tmp", out)
-    print(text)
+    for result, out in evaluations:
+        text = evaluation.to_json(result)
+        if out:
+            os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+            with open(out + ".tmp", "w") as f:
+                f.write(text + "\n")
+            os.replace(out + ".tmp", out)
+        print(text)  # one JSON line per member
+    if "member" in evaluations[0][0]:
+        print(member_table([r for r, _ in evaluations]), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -324,6 +324,11 @@ class Population:
         return jax.vmap(gen)(self.hparams(), state.members)
 
 
+def members_from(description: dict[str, Any]) -> tuple[Member, ...]:
+    """The members recorded by `Population.describe()` (e.g. in a checkpoint's meta)."""
+    return tuple(Member(i, m["seed"], dict(m["settings"])) for i, m in enumerate(description["members"]))
+
+
 def fetch(tree: Any) -> Any:
     """Host numpy copies of (possibly sharded, multi-process) arrays: every process gets the whole value."""
     if jax.process_count() > 1:
@@ -334,14 +339,15 @@ def fetch(tree: Any) -> Any:
 
 def build(config: ml_collections.ConfigDict, image_shape, num_classes: int, data_size: int, *, seeds: int = 1,
           sweeps: Sequence[tuple[str, Sequence[float]]] | None = None, backend: str | None = None,
-          mesh: str | Mesh | None = None) -> Population:
+          mesh: str | Mesh | None = None, members: Sequence[Member] | None = None) -> Population:
     """The population of `config` (ValueError, one line, for a bad sweep, backend or mesh).
 
-    `backend` defaults to `config.population_backend` ("auto"); `mesh` is a `pop:A,data:B` spec or a Mesh.
+    `backend` defaults to `config.population_backend` ("auto"); `mesh` is a `pop:A,data:B` spec or a Mesh;
+    `members` (e.g. `members_from(meta["population"])`) replaces the grid of `seeds` x `sweeps`.
     Each member's config is built once with its Python values first, so a bad value (e.g. a negative
     clip) is reported like a bad single-run setting.
     """
-    members = tuple(member_grid(config, seeds, sweeps or ()))
+    members = tuple(members) if members is not None else tuple(member_grid(config, seeds, sweeps or ()))
     for m in members:
         if m.settings:
             engine.build_gan(member_config(config, m.settings), image_shape, num_classes, data_size)

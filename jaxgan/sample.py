@@ -23,6 +23,7 @@ flags.DEFINE_string("out", "samples.png", "Output file: .png (grid) or .npz (arr
                                           "mixture component each sample was drawn for).")
 flags.DEFINE_integer("step", None, "Checkpoint step (default: the latest).")
 flags.DEFINE_integer("seed", 0, "Seed of the sampling noise.")
+flags.DEFINE_integer("member", 0, "Population runs (--seeds/--sweep): the member to sample (see WORKDIR/population.json).")
 flags.DEFINE_string("labels", None, "Comma-separated class labels, cycled over the samples.")
 flags.DEFINE_integer("per_class", None, "Samples per class, one grid row per class.")
 flags.DEFINE_bool("rejection", False, "Discriminator rejection sampling (Azadi et al. 2019).")
@@ -64,7 +65,7 @@ def main(argv):
     if not 0.0 <= FLAGS.percentile <= 100.0:
         cli.fail(f"--percentile must be in [0, 100], got {FLAGS.percentile}")
     try:
-        _, gan, state, _ = workdir_lib.load_run(FLAGS.workdir, FLAGS.step)
+        _, gan, state, _ = workdir_lib.load_run(FLAGS.workdir, FLAGS.step, FLAGS.member)
         labels, rows = sample_labels(FLAGS.num, FLAGS.labels, FLAGS.per_class, grids.num_components(gan))
         num = len(labels) if labels is not None else FLAGS.num
         key = jax.random.PRNGKey(FLAGS.seed)

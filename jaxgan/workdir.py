@@ -136,11 +136,17 @@ def write_json(path: str, obj: Any) -> None:
     os.replace(tmp, path)  # atomic: a crash never leaves half a file
 
 
-def load_run(workdir: str, step: int | None = None) -> tuple[ml_collections.ConfigDict, engine.GAN,
-                                                              engine.TrainState, dict]:
+def num_members(meta: dict) -> int:
+    """Members in a run's checkpoints (1 for a single run)."""
+    return len(meta["population"]["members"]) if meta.get("population") else 1
+
+
+def load_run(workdir: str, step: int | None = None, member: int = 0) -> tuple[ml_collections.ConfigDict,
+                                                                             engine.GAN, engine.TrainState, dict]:
     """Rebuilds the GAN of a trained workdir and restores its latest (or `step`) checkpoint.
 
-    No dataset is loaded: shapes come from the checkpoint's meta.
+    For a population, `member` picks the member: its config (with its swept settings and seed), GAN and
+    state. No dataset is loaded: shapes come from the checkpoint's meta.
     """
     ckpt_dir = os.path.join(workdir, "checkpoints")
     if not os.path.isdir(ckpt_dir):
@@ -155,10 +161,22 @@ def load_run(workdir: str, step: int | None = None) -> tuple[ml_collections.Conf
         meta = ckpts.read_meta(step if step is not None else steps[-1])
     except Exception as e:
         raise checkpoint.CheckpointError(f"unreadable checkpoint meta in {ckpt_dir}: {type(e).__name__}") from None
+    if not 0 <= member < num_members(meta):
+        raise WorkdirError(f"--member must be in [0, {num_members(meta) - 1}] for {workdir}, got {member}")
     config = ml_collections.ConfigDict(meta["config"])
-    gan = engine.build_gan(config, tuple(meta["image_shape"]), meta["num_classes"], meta["data_size"])
-    template = jax.eval_shape(gan.init, jax.random.PRNGKey(0))
-    state = ckpts.restore(template, meta, step)
+    shapes = (tuple(meta["image_shape"]), meta["num_classes"], meta["data_size"])
+    if meta.get("population"):
+        from jaxgan import population  # the population module imports this one's neighbours; keep it lazy
+
+        pop = population.build(config, *shapes, backend="vmap", members=population.members_from(meta["population"]))
+        state = ckpts.restore(pop.abstract_state(), meta, step)
+        chosen = pop.members[member]
+        config = population.member_config(config, chosen.settings)
+        config.seed = chosen.seed
+        gan, state = pop.member_gans()[member], None if state is None else pop.member_state(state, member)
+    else:
+        gan = engine.build_gan(config, *shapes)
+        state = ckpts.restore(jax.eval_shape(gan.init, jax.random.PRNGKey(0)), meta, step)
     ckpts.close()
     if state is None:
         raise WorkdirError(f"no checkpoints in {ckpt_dir}")
