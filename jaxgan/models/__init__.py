@@ -15,12 +15,14 @@ import flax.linen as nn
 from jaxgan import registry
 from jaxgan.models.cgan_mlp import ConditionalMLPDiscriminator, ConditionalMLPGenerator
 from jaxgan.models.conv import ConvDiscriminator
+from jaxgan.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from jaxgan.models.mlp import MLPDiscriminator, MLPGenerator
 from jaxgan.models.resnet import ResNetDiscriminator, ResNetGenerator
 
 GENERATORS: dict[str, type[nn.Module]] = {"mlp": MLPGenerator}
 DISCRIMINATORS: dict[str, type[nn.Module]] = {"mlp": MLPDiscriminator}
 DISCRIMINATORS["conv"] = ConvDiscriminator
+GENERATORS["dcgan"], DISCRIMINATORS["dcgan"] = DCGANGenerator, DCGANDiscriminator
 # Conditional networks (labels as int labels or float codes: see jaxgan.models.conditioning).
 GENERATORS.update({"cgan_mlp": ConditionalMLPGenerator, "resnet": ResNetGenerator})
 DISCRIMINATORS.update({"cgan_mlp": ConditionalMLPDiscriminator, "resnet": ResNetDiscriminator})

@@ -1,0 +1,28 @@
+"""DCGAN (Radford et al. 2016) trained as seed 002 trains it: BCE, Adam 2e-4 / b1 0.5, batch 100.
+
+    python -m jaxgan.train --variant=dcgan
+
+Networks: `jaxgan.models.dcgan` (G: z -> 7x7x128 -> 14x14x64 -> 28x28, batch norm + ReLU, tanh; D: 32, 64, 128
+stride-2 convs, batch norm after the first, LeakyReLU 0.2). Seed 002 gives the optimiser, batch size, the
+latent's N(0, 1) and 30 epochs of MNIST's 60,000 digits (18,000 steps); the widths, 4x4 kernels and the
+latent size 100 (its noise tensors are [batch, 1, 1, 100]; it also tried 10, 20 and 30) are ours.
+Virtual batch norm instead: `--config.generator.norm=virtual --config.discriminator.norm=virtual`.
+"""
+
+import ml_collections
+
+from jaxgan.configs import default
+
+
+def get_config():
+    c = default.get_config()
+    c.batch_size = 100
+    c.steps = 18_000
+    c.latent.dim = 100
+    c.generator = ml_collections.ConfigDict(dict(
+        name="dcgan", channels=(128, 64), kernel_size=4, norm="batch", activation="relu", negative_slope=0.2,
+        reference_size=64, bn_momentum=0.9, conv_impl="patches"))
+    c.discriminator = ml_collections.ConfigDict(dict(
+        name="dcgan", channels=(32, 64, 128), kernel_size=4, norm="batch", negative_slope=0.2, dropout=0.0,
+        reference_size=64, bn_momentum=0.9, conv_impl="patches"))
+    return c
