@@ -97,6 +97,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, seeds
                                 allow_fallback=config.data.get("offline_fallback", False))
     pop = population.build(config, dataset.image_shape, dataset.num_classes, dataset.size, seeds=seeds,
                            sweeps=sweeps, mesh=mesh)
+    for member in pop.members:  # swept values get the same host-side checks as a single run's
+        validate(population.member_config(config, member.settings))
     gan = pop.gan
     logging.info("dataset %s/%s: %d images %s; %d member(s), backend %s", dataset.name, dataset.split,
                  dataset.size, dataset.image_shape, pop.size, pop.backend)
