@@ -166,5 +166,43 @@ class Hinge:
 OBJECTIVES["hinge"] = Hinge
 
 
+@dataclasses.dataclass(frozen=True)
+class SupervisedKPlusOneTwin(SupervisedKPlusOne):
+    """The supervised K+1 game plus a twin classifier of fakes (ours; the idea of TAC-GAN, Gong et al. 2019).
+
+    Logit columns: 0..K-1 real classes and K "fake" as in `SupervisedKPlusOne`, then K twin-classifier
+    logits. D also learns to tell which component a fake came from: + CE(twin(G(z~)), y). G's class term
+    -log p(y|x, real) alone rewards the most confidently classified image of each class (AC-GAN's
+    conditional-entropy bias); G also *maximises* the twin's CE, weighted `twin_weight`, which cancels that
+    bias in TAC-GAN's analysis so that G must match each class's whole distribution.
+    """
+
+    twin_weight: float = 1.0
+
+    def num_outputs(self, num_classes: int) -> int:
+        return 2 * num_classes + 1
+
+    @staticmethod
+    def _split(logits: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """`[B, 2K+1]` -> (K+1 game logits `[B, K+1]`, twin logits `[B, K]`)."""
+        k = (logits.shape[-1] - 1) // 2
+        return logits[:, :k + 1], logits[:, k + 1:]
+
+    def realness(self, logits: jax.Array) -> jax.Array:
+        return super().realness(self._split(logits)[0])
+
+    def d_loss(self, real_logits, fake_logits, real_labels, fake_labels) -> jax.Array:
+        fake_game, fake_twin = self._split(fake_logits)
+        return (super().d_loss(self._split(real_logits)[0], fake_game, real_labels, fake_labels)
+                + _class_ce(fake_twin, fake_labels))
+
+    def g_loss(self, fake_logits, fake_labels) -> jax.Array:
+        fake_game, fake_twin = self._split(fake_logits)
+        return super().g_loss(fake_game, fake_labels) - self.twin_weight * _class_ce(fake_twin, fake_labels)
+
+
+OBJECTIVES["supervised_twin"] = SupervisedKPlusOneTwin
+
+
 def build_objective(cfg: Mapping[str, Any]):
     return registry.build(OBJECTIVES, "loss", cfg)

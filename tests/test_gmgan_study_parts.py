@@ -81,3 +81,22 @@ def test_k_plus_one_class_weight_may_be_traced():
     got = f(jnp.array([1.0, 0.5]))
     np.testing.assert_allclose(got[0], losses.SupervisedKPlusOne().g_loss(logits, y), rtol=1e-6)
     assert got[1] < got[0]
+
+
+def test_twin_objective_against_numpy():
+    rng = np.random.default_rng(3)
+    real, fake = (rng.normal(scale=2.0, size=(6, 21)) for _ in range(2))  # K = 10: 11 game + 10 twin logits
+    y_real, y_fake = rng.integers(0, 10, 6), rng.integers(0, 10, 6)
+    rows = np.arange(6)
+    ce = lambda logits, y: -np.mean(log_softmax(logits)[rows, y])
+    obj = losses.SupervisedKPlusOneTwin(g_class_weight=0.5, twin_weight=0.7)
+    assert obj.num_outputs(10) == 21
+    d = ce(real[:, :11], y_real) + ce(fake[:, :11], np.full(6, 10)) + ce(fake[:, 11:], y_fake)
+    p = np.exp(log_softmax(fake[:, :11]))
+    g = (np.mean(-np.log(p[:, :10].sum(1)) - 0.5 * np.log(p[rows, y_fake] / p[:, :10].sum(1)))
+         - 0.7 * ce(fake[:, 11:], y_fake))
+    j = lambda a: jnp.asarray(a, jnp.float32)
+    np.testing.assert_allclose(float(obj.d_loss(j(real), j(fake), j(y_real), j(y_fake))), d, rtol=1e-5)
+    np.testing.assert_allclose(float(obj.g_loss(j(fake), j(y_fake))), g, rtol=1e-5)
+    # Realness ignores the twin columns: log sum_k exp(l_k) - l_fake over the first 11.
+    np.testing.assert_allclose(obj.realness(j(real)), np.log(np.exp(real[:, :10]).sum(1)) - real[:, 10], rtol=1e-5)
