@@ -6,6 +6,7 @@ Both sides print one JSON object with the keys `KEYS` (plus `data`, the images t
 
 from __future__ import annotations
 
+import argparse
 import json
 import pathlib
 import platform
@@ -16,7 +17,8 @@ import numpy as np
 
 KEYS = ("variant", "batch_size", "population", "backend", "steps_per_sec", "model_steps_per_sec",
         "compile_seconds", "device", "flops_per_step", "roofline_fraction", "data")
-SHARED_MNIST = pathlib.Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mnist"
+ROOT = pathlib.Path(__file__).resolve().parents[1]  # the repository
+SHARED_MNIST = ROOT / ".." / "shared" / "data" / "mnist"
 SYNTHETIC_SIZE = 10_000  # as many images as the shared MNIST test split
 
 
@@ -66,6 +68,15 @@ def record(*, variant: str, batch_size: int, population: int, backend: str, chun
                roofline_fraction=flops_per_step * model_steps_per_sec / peak_flops, data=data)
     assert tuple(out) == KEYS
     return out
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the project's bad-input contract: one `error: ...` line, exit status 2."""
+
+    def error(self, message: str):
+        from jaxgan import cli
+
+        cli.fail(message)
 
 
 def emit(result: dict) -> None:

@@ -10,7 +10,8 @@ makes) is compiled ahead of time (`compile_seconds`: tracing + lowering + XLA co
 untimed, then timed `--repeats` times with `block_until_ready`; `steps_per_sec` is per model, the median
 over repeats. `flops_per_step` counts one model's matmul FLOPs per train step (`benchmarks.flops`);
 `roofline_fraction` divides the achieved matmul FLOP/s by a float32 matmul peak measured in this process.
-`--population=P` > 1 trains P seeds at once through `jaxgan.population` (`--backend` auto, vmap or map).
+`--population=P` > 1 trains P seeds at once through `jaxgan.population` (`--backend` auto, vmap or map;
+`backend` in the JSON is the resolved one, `jax` for the plain engine).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import ml_collections
 
 from benchmarks import common, flops
 from jaxgan import cli, configs, engine
+from jaxgan import population as population_lib
 
 PEAK_SIZE = 1024  # square float32 matmuls for the peak: large enough to reach the BLAS kernels' best rate
 
@@ -72,19 +74,8 @@ def build_config(variant: str, batch_size: int, overrides: list[str]) -> ml_coll
     return config
 
 
-def population_chunk(config, gan: engine.GAN, population: int, backend: str, images, labels, steps: int):
-    """(initial stacked state, jitted chunk(state, images, labels), resolved backend) of a seed population."""
-    try:
-        from jaxgan import population as population_lib
-    except ImportError:  # TEMPORARY until jaxgan.population lands: seeds vmapped / mapped by hand
-        keys = jax.random.split(jax.random.PRNGKey(config.seed), population)
-        state = jax.jit(jax.vmap(gan.init))(keys)
-        backend = "vmap" if backend == "auto" else backend
-
-        def chunk(states, images, labels, num_steps):
-            one = lambda s: gan.train_chunk(s, images, labels, num_steps)
-            return jax.vmap(one)(states) if backend == "vmap" else jax.lax.map(one, states)
-        return state, jax.jit(chunk, static_argnums=3, donate_argnums=0), backend
+def population_chunk(config, gan: engine.GAN, population: int, backend: str):
+    """(initial stacked state, jitted chunk(state, images, labels, num_steps), resolved backend) of seeds."""
     pop = population_lib.build(config, gan.image_shape, gan.num_classes, gan.data_size, seeds=population,
                                backend=backend)
     return pop.init(), pop.jit_train_chunk, pop.backend
@@ -114,7 +105,7 @@ def benchmark(variant: str, batch_size: int, population: int = 1, steps: int = 5
     if population == 1:
         state, jitted, backend_name = single, gan.jit_train_chunk, "jax"
     else:
-        state, jitted, resolved = population_chunk(config, gan, population, backend, images, labels, steps)
+        state, jitted, resolved = population_chunk(config, gan, population, backend)
         backend_name = f"jax-{resolved}"
     chunk = jitted.lower(state, images, labels, steps).compile()
     compile_seconds = time.perf_counter() - start
@@ -126,13 +117,8 @@ def benchmark(variant: str, batch_size: int, population: int = 1, steps: int = 5
         flops_per_step=flops_per_step, peak_flops=matmul_peak_flops(), data=data_name)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        cli.fail(message)
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = _Parser(prog="python -m benchmarks.steps_per_sec", description=__doc__.splitlines()[0])
+    parser = common.Parser(prog="python -m benchmarks.steps_per_sec", description=__doc__.splitlines()[0])
     parser.add_argument("--variant", required=True, help=f"one of: {', '.join(configs.variants())}")
     parser.add_argument("--batch_size", type=int, required=True)
     parser.add_argument("--population", type=int, default=1, help="seeds trained at once (1 = the plain engine)")

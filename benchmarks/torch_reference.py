@@ -5,8 +5,8 @@
 
 The networks, losses, schedule (n_d critic updates per step, each on its own real batch and fresh fakes)
 and Adam settings are read from the jaxgan variant's config, so a peer trains what the JAX run trains:
-MLP or conv discriminators (`jaxgan.models.mlp` / `jaxgan.models.conv` shapes), MLP generators, the
-non-saturating BCE or the Wasserstein game, the WGAN-GP gradient penalty. Written as a careful PyTorch
+the shapes of `jaxgan.models.mlp`, `jaxgan.models.conv` (critic) and `jaxgan.models.dcgan` (batch norm),
+the non-saturating BCE or the Wasserstein game, the WGAN-GP gradient penalty. Written as a careful PyTorch
 user would: batches gathered from the whole split held in memory as uint8, fused Adam (PyTorch's fastest on
 CPU), D frozen (`requires_grad_(False)`) during G's update so no D weight gradients are computed (JAX never
 computes them). `--mode=compile` wraps both networks and both optimiser steps in `torch.compile`; the GP's
@@ -37,10 +37,14 @@ except ImportError:  # torch is an optional extra: pip install -e ".[torch]"
 def _check_supported(config) -> None:
     """ValueError unless every part of `config` has a PyTorch peer here."""
     unsupported = []
-    if config.generator.name != "mlp":
+    if config.generator.name not in ("mlp", "dcgan"):
         unsupported.append(f"generator {config.generator.name!r}")
-    if config.discriminator.name not in ("mlp", "conv"):
+    if config.discriminator.name not in ("mlp", "conv", "dcgan"):
         unsupported.append(f"discriminator {config.discriminator.name!r}")
+    if config.generator.get("norm", "batch") != "batch" or config.discriminator.get("norm", "batch") != "batch":
+        unsupported.append("norms other than batch norm")
+    if config.generator.get("activation", "relu") != "relu":
+        unsupported.append("DCGAN generator activations other than ReLU")
     if config.latent.name != "gaussian":
         unsupported.append(f"latent {config.latent.name!r}")
     if config.loss.name not in ("bce", "wasserstein"):
@@ -73,16 +77,45 @@ def mlp_discriminator(cfg, in_pixels: int) -> "nn.Module":
     return nn.Sequential(*layers, nn.Linear(width, 1))
 
 
-def conv_discriminator(cfg, image_hw: int) -> "nn.Module":
-    """jaxgan.models.conv.ConvDiscriminator's shapes: k x k stride-2 convs (28 -> 14 -> 7 -> 4 -> 2), head."""
+def same_padding(size: int, kernel: int, stride: int = 2) -> int:
+    """The symmetric padding with which Conv2d maps `size` to ceil(size / stride), as XLA's SAME does."""
+    out = math.ceil(size / stride)
+    return math.ceil(max((out - 1) * stride + kernel - size, 0) / 2)
+
+
+def conv_discriminator(cfg, image_hw: int, dcgan: bool = False) -> "nn.Module":
+    """jaxgan's conv critic (`models.conv`) or DCGAN discriminator (`models.dcgan`, batch norm after block 1).
+
+    k x k stride-2 convs halving the size each time (28 -> 14 -> 7 -> 4 ...), LeakyReLU(0.2), a dense head.
+    """
     layers, channels, size = [], 1, image_hw
-    for width in cfg.channels:
-        layers += [nn.Conv2d(channels, width, cfg.kernel_size, stride=2, padding=cfg.kernel_size // 2),
-                   nn.LeakyReLU(0.2)]
+    for i, width in enumerate(cfg.channels):
+        layers.append(nn.Conv2d(channels, width, cfg.kernel_size, stride=2,
+                                padding=same_padding(size, cfg.kernel_size)))
+        if dcgan and i > 0:
+            layers.append(nn.BatchNorm2d(width, eps=1e-5, momentum=1 - cfg.bn_momentum))
+        layers.append(nn.LeakyReLU(0.2))
         if cfg.dropout:
             layers.append(nn.Dropout(cfg.dropout))
         channels, size = width, math.ceil(size / 2)
     return nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * size * size, 1))
+
+
+def dcgan_generator(cfg, image_hw: int, latent_dim: int) -> "nn.Module":
+    """jaxgan.models.dcgan.DCGANGenerator: dense projection, stride-2 transposed convs (n -> 2n), BN + ReLU."""
+    n = len(cfg.channels)
+    start = math.ceil(image_hw / 2 ** n)
+    if start * 2 ** n != image_hw:
+        raise ValueError("the DCGAN peer needs an image size divisible by 2^len(channels)")
+    layers = [nn.Linear(latent_dim, start * start * cfg.channels[0]), nn.Unflatten(1, (cfg.channels[0], start, start)),
+              nn.BatchNorm2d(cfg.channels[0], momentum=1 - cfg.bn_momentum), nn.ReLU()]
+    widths = (*cfg.channels, 1)
+    for i in range(n):
+        layers.append(nn.ConvTranspose2d(widths[i], widths[i + 1], cfg.kernel_size, stride=2,
+                                         padding=(cfg.kernel_size - 2) // 2))
+        if i < n - 1:
+            layers += [nn.BatchNorm2d(widths[i + 1], momentum=1 - cfg.bn_momentum), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Tanh())
 
 
 class Peer:
@@ -95,10 +128,11 @@ class Peer:
         self.latent_dim = config.latent.dim
         self.images = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))  # uint8 NCHW
         self.order, self.position = torch.randperm(n), 0
-        self.generator = mlp_generator(config.generator, h * w * c, self.latent_dim)
-        disc = config.discriminator
+        gen, disc = config.generator, config.discriminator
+        self.generator = (mlp_generator(gen, h * w * c, self.latent_dim) if gen.name == "mlp"
+                          else dcgan_generator(gen, h, self.latent_dim))
         self.discriminator = (mlp_discriminator(disc, h * w * c) if disc.name == "mlp"
-                              else conv_discriminator(disc, h))
+                              else conv_discriminator(disc, h, dcgan=disc.name == "dcgan"))
         self.image_shape = (c, h, w)
         opt = lambda group, params: torch.optim.Adam(params, lr=group.learning_rate, betas=(group.b1, group.b2),
                                                      fused=True)
@@ -208,10 +242,16 @@ def step_flops(peer: Peer) -> float:
 
 
 def benchmark(variant: str, batch_size: int, mode: str = "eager", steps: int = 50, repeats: int = 5,
-              data: str = "auto") -> dict:
-    """The JSON record (see `benchmarks.common.KEYS`) of the PyTorch peer of `variant`."""
+              data: str = "auto", threads: int = 0) -> dict:
+    """The JSON record (see `benchmarks.common.KEYS`) of the PyTorch peer of `variant`.
+
+    `threads` > 0 sets PyTorch's intra-op threads (0: its default, one per core); the backend is then
+    "torch-MODE-Nthread". On a loaded machine one thread can be much faster than several.
+    """
     from benchmarks.steps_per_sec import build_config
 
+    if threads:
+        torch.set_num_threads(threads)
     torch.manual_seed(0)
     config = build_config(variant, batch_size, [])
     images, _, data_name = common.load_images(data)
@@ -229,23 +269,23 @@ def benchmark(variant: str, batch_size: int, mode: str = "eager", steps: int = 5
             step += 1
         seconds.append(time.perf_counter() - start)
     return common.record(
-        variant=variant, batch_size=batch_size, population=1, backend=f"torch-{mode}",
+        variant=variant, batch_size=batch_size, population=1, backend=f"torch-{mode}" + (f"-{threads}thread" if threads else ""),
         chunk_seconds=seconds[1:], steps=steps, compile_seconds=compile_seconds,
         device=f"cpu: {common.cpu_model()}", flops_per_step=flops_per_step,
         peak_flops=matmul_peak_flops(), data=data_name)
 
 
 def main(argv: list[str] | None = None) -> None:
-    from benchmarks.steps_per_sec import _Parser
     from jaxgan import cli, configs
 
-    parser = _Parser(prog="python -m benchmarks.torch_reference", description=__doc__.splitlines()[0])
+    parser = common.Parser(prog="python -m benchmarks.torch_reference", description=__doc__.splitlines()[0])
     parser.add_argument("--variant", required=True)
     parser.add_argument("--batch_size", type=int, required=True)
     parser.add_argument("--mode", default="eager", choices=("eager", "compile"))
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--data", default="auto", choices=("auto", "synthetic"))
+    parser.add_argument("--threads", type=int, default=0, help="PyTorch intra-op threads (0: its default)")
     args = parser.parse_args(argv)
     if torch is None:
         cli.fail('PyTorch is not installed (pip install -e ".[torch]")')
@@ -253,7 +293,8 @@ def main(argv: list[str] | None = None) -> None:
         cli.fail(f"unknown variant {args.variant!r}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
     try:
-        result = benchmark(args.variant, args.batch_size, args.mode, args.steps, args.repeats, args.data)
+        result = benchmark(args.variant, args.batch_size, args.mode, args.steps, args.repeats, args.data,
+                           args.threads)
     except ValueError as e:
         cli.fail(str(e))
     common.emit(result)
