@@ -7,6 +7,7 @@ import math
 import os
 
 from matplotlib.figure import Figure  # not pyplot: no global backend or figure registry to disturb
+from matplotlib.ticker import MaxNLocator
 
 
 def read_history(metrics_jsonl_path: str, key: str) -> tuple[list[int], list[float]]:
@@ -28,6 +29,11 @@ def _save(fig: Figure, out_png: str) -> str:
     os.makedirs(os.path.dirname(os.path.abspath(out_png)), exist_ok=True)
     fig.savefig(out_png, dpi=100)
     return out_png
+
+
+def _step_x(ax) -> None:
+    ax.set_xlabel("train step")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no fractional steps on short runs
 
 
 def _linear_y(ax) -> None:
@@ -55,7 +61,7 @@ def monitor_figure(steps: list[int], values: list[float], key: str) -> Figure | 
         ax.set_yscale("log")
     else:
         _linear_y(ax)
-    ax.set_xlabel("train step")
+    _step_x(ax)
     ax.set_ylabel(key + (" (log scale)" if log else ""))
     dropped = len(values) - len(finite)
     ax.set_title(key + (f" ({dropped} non-finite values dropped)" if dropped else ""))
@@ -87,7 +93,7 @@ def plot_training_curves(metrics_jsonl_path: str, out_png: str) -> str | None:
         for key, name in zip(keys, names):
             if curves[key][0]:
                 ax.plot(*curves[key], label=name)
-        ax.set_xlabel("train step")
+        _step_x(ax)
         ax.grid(True, alpha=0.3)
         ax.legend()
         _linear_y(ax)

@@ -120,8 +120,9 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tiny_idx_dir, tmp_
             return super().d_loss(real_logits, fake_logits, real_labels, fake_labels) * np.inf
 
     trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=2), str(tmp_path))
-    monkeypatch.setitem(losses.OBJECTIVES, "explodes", ExplodesAfterTwoSteps)
-    config = tiny_config("vanilla", tiny_idx_dir, steps=4, **{"loss.name": "explodes"})
+    # The same config resumed (another loss name would be refused), with its objective made to explode.
+    monkeypatch.setitem(losses.OBJECTIVES, "bce", ExplodesAfterTwoSteps)
+    config = tiny_config("vanilla", tiny_idx_dir, steps=4)
     with pytest.raises(trainer.NonFiniteLossError, match="non-finite loss at step 3.*last good checkpoint: step 2"):
         trainer.train_and_evaluate(config, str(tmp_path))
     assert sorted(os.listdir(tmp_path / "checkpoints")) == ["2"]
