@@ -42,9 +42,10 @@ def plan(quick: bool) -> dict:
 
     if quick:
         return dict(variants=["vanilla"], batch_sizes=[64], populations=[4], pop_variants=["vanilla"],
-                    torch_compile=False, steps=10, repeats=3)
+                    torch_compile=False, steps=10, repeats=3, pop_repeats=3)
     return dict(variants=configs.variants(), batch_sizes=[64, 256], populations=[4, 16, 64],
-                pop_variants=list(POPULATION_VARIANTS), torch_compile=True, steps=20, repeats=5)
+                pop_variants=list(POPULATION_VARIANTS), torch_compile=True, steps=20, repeats=5, pop_repeats=3,
+                torch_compile_batch_sizes=[64])
 
 
 def chunk_steps(variant: str, batch_size: int, population: int, base: int) -> int:
@@ -67,7 +68,8 @@ def measure(module: str, args: list[str], log) -> dict:
         opts = dict(a[2:].split("=", 1) for a in args)
         population = int(opts.get("population", 1))
         if module.endswith("steps_per_sec"):
-            backend = "jax" if population == 1 else f"jax-{opts['backend']}"
+            backend = ("jax" if "backend" not in opts else "jax-single" if population == 1
+                       else f"jax-{opts['backend']}")
         else:
             backend = f"torch-{opts['mode']}" + (f"-{opts['threads']}thread" if opts.get("threads", "0") != "0" else "")
         return {"error": reason, "module": module, "args": args, "variant": opts["variant"],
@@ -96,13 +98,18 @@ def run_variants(p: dict, log, add) -> None:
 
 
 def run_population(p: dict, log, add) -> None:
+    # Each variant's own single-model baseline, measured in this section (close in time to its populations).
+    for variant in p["pop_variants"]:
+        add(measure("benchmarks.steps_per_sec", [
+            f"--variant={variant}", "--batch_size=64", "--population=1", "--backend=map",
+            f"--steps={chunk_steps(variant, 64, 1, p['steps'])}", f"--repeats={p['pop_repeats']}"], log))
     for population in p["populations"]:
         for variant in p["pop_variants"]:
             for backend in ("vmap", "map"):
                 steps = chunk_steps(variant, 64, population, p["steps"])
                 add(measure("benchmarks.steps_per_sec", [
                     f"--variant={variant}", "--batch_size=64", f"--population={population}",
-                    f"--backend={backend}", f"--steps={steps}", f"--repeats={p['repeats']}"], log))
+                    f"--backend={backend}", f"--steps={steps}", f"--repeats={p['pop_repeats']}"], log))
             print(f"population {population}: done", file=sys.stderr, flush=True)
 
 
@@ -149,9 +156,15 @@ def _threads(record: dict) -> str:
     return f"{suffix[:-len('thread')]} thr" if suffix.endswith("thread") else "all thr"
 
 
+def population_baseline(records, variant: str) -> dict | None:
+    """The single model at batch 64: the population section's own run if there is one, else the variants'."""
+    return (_find(records, variant=variant, batch_size=64, population=1, backend="jax-single")
+            or _find(records, variant=variant, batch_size=64, population=1, backend="jax"))
+
+
 def population_efficiency(records, variant: str, population: int, backend: str) -> float | None:
     """model_steps_per_sec(P) / steps_per_sec(1): 1.0 = training P at once loses nothing per model."""
-    single = _find(records, variant=variant, batch_size=64, population=1, backend="jax")
+    single = population_baseline(records, variant)
     pop = _find(records, variant=variant, batch_size=64, population=population, backend=f"jax-{backend}")
     return pop["model_steps_per_sec"] / single["steps_per_sec"] if single and pop else None
 
@@ -181,7 +194,7 @@ def population_table(records, p: dict) -> list[str]:
     lines = ["| variant | P | backend | model-steps/s | efficiency | roofline | compile s |",
              "|---|---:|---|---:|---:|---:|---:|"]
     for variant in p["pop_variants"]:
-        single = _find(records, variant=variant, batch_size=64, population=1, backend="jax")
+        single = population_baseline(records, variant)
         if single:
             lines.append(f"| {variant} | 1 | plain engine | {single['steps_per_sec']:.1f} | 1.00 | "
                          f"{single['roofline_fraction']:.2f} | {single['compile_seconds']:.1f} |")
@@ -296,6 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a few minutes: a small plan, short chunks")
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
     parser.add_argument("--batch_sizes", default=None, help="comma-separated batch sizes (default: the plan's)")
+    parser.add_argument("--variants", default=None, help="comma-separated variants (default: the plan's)")
     parser.add_argument("--out_dir", default=None, help="default: benchmarks/ (full) or runs/benchmarks_quick/")
     args = parser.parse_args(argv)
     sections = args.sections.split(",")
@@ -304,12 +318,14 @@ def main(argv: list[str] | None = None) -> None:
     p = plan(args.quick)
     if args.batch_sizes:
         p["batch_sizes"] = [int(b) for b in args.batch_sizes.split(",")]
+    if args.variants:
+        p["variants"] = args.variants.split(",")
     out_dir = pathlib.Path(args.out_dir or (common.ROOT / "runs" / "benchmarks_quick" if args.quick else HERE))
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / "RESULTS.json"
     # Earlier records are kept unless measured again: sections (or batch sizes) can be re-run one at a time.
     data = json.loads(results.read_text()) if results.exists() else {"records": [], "load": []}
-    data["plan"] = {**data.get("plan", p), "pop_variants": p["pop_variants"], "populations": p["populations"]}
+    data["plan"] = p
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
 
     def save() -> None:

@@ -11,7 +11,8 @@ untimed, then timed `--repeats` times with `block_until_ready`; `steps_per_sec` 
 over repeats. `flops_per_step` counts one model's matmul FLOPs per train step (`benchmarks.flops`);
 `roofline_fraction` divides the achieved matmul FLOP/s by a float32 matmul peak measured in this process.
 `--population=P` > 1 trains P seeds at once through `jaxgan.population` (`--backend` auto, vmap or map;
-`backend` in the JSON is the resolved one, `jax` for the plain engine).
+`backend` in the JSON is the resolved one: `jax` for the plain engine, `jax-single` for a population of 1
+with an explicit `--backend`, which the population machinery runs as the plain engine).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def benchmark(variant: str, batch_size: int, population: int = 1, steps: int = 5
     single = gan.init(jax.random.PRNGKey(config.seed))
     flops_per_step = flops.count_flops(gan.train_step, single, images, labels)
     start = time.perf_counter()
-    if population == 1:
+    if population == 1 and backend == "auto":
         state, jitted, backend_name = single, gan.jit_train_chunk, "jax"
     else:
         state, jitted, resolved = population_chunk(config, gan, population, backend)

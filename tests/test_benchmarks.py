@@ -131,10 +131,12 @@ def test_suite_report_puts_runs_side_by_side(tmp_path, monkeypatch):
     def fake_measure(module, args, log):
         opts = dict(a[2:].split("=", 1) for a in args)
         population = int(opts.get("population", 1))
-        backend = ("jax" if population == 1 else f"jax-{opts['backend']}") if "steps_per_sec" in module else \
-            f"torch-{opts['mode']}" + ("-1thread" if opts["threads"] == "1" else "")
-        rate = {"jax": 30.0, "jax-vmap": 6.0, "jax-map": 9.0, "torch-eager": 10.0, "torch-eager-1thread": 20.0,
-                "torch-compile": 15.0}[backend]
+        if "steps_per_sec" in module:
+            backend = "jax" if "backend" not in opts else "jax-single" if population == 1 else f"jax-{opts['backend']}"
+        else:
+            backend = f"torch-{opts['mode']}" + ("-1thread" if opts["threads"] == "1" else "")
+        rate = {"jax": 30.0, "jax-single": 30.0, "jax-vmap": 6.0, "jax-map": 9.0, "torch-eager": 10.0,
+                "torch-eager-1thread": 20.0}[backend]
         return dict(variant=opts["variant"], batch_size=int(opts["batch_size"]), population=population,
                     backend=backend, steps_per_sec=rate, model_steps_per_sec=rate * population,
                     compile_seconds=3.0, device="cpu: test", flops_per_step=1e9, roofline_fraction=0.5, data="synthetic")
