@@ -154,3 +154,36 @@ def test_sharded_population_and_data_parallel_equal_unsharded(tiny_idx_dir, tmp_
     for mesh, r in result.items():
         assert r["diff"] < 1e-5, (mesh, r)
     assert result["data:8"]["all_reduce"]  # the batch really is split: gradients are reduced across devices
+
+
+def float_fields(config, prefix=""):
+    for key, value in config.items():
+        if hasattr(value, "keys"):
+            yield from float_fields(value, prefix + key + ".")
+        elif isinstance(value, float):
+            yield prefix + key, value
+
+
+def sweep_every_float(variant):
+    """Two members that differ in EVERY float setting of the variant: the whole program must trace."""
+    from jaxgan import configs
+
+    config = configs.get_config(variant)
+    fields = dict(float_fields(config))
+    halved = {f: (v / 2 if v else 0.1) for f, v in fields.items()}
+    members = [population.Member(0, 0, fields), population.Member(1, 1, halved)]
+    pop = population.build(config, (28, 28, 1), 10, 512, members=members, backend="vmap")
+    assert pop.swept == tuple(fields) and len(fields) >= 10
+
+
+@pytest.mark.parametrize("variant", ["vanilla_diffaug", "gm_gan_sep", "wgan_clip", "wgan_gp", "mmd_dcgan", "cgan_mlp"])
+def test_every_float_setting_of_a_family_is_sweepable(variant):
+    sweep_every_float(variant)
+
+
+@pytest.mark.slow
+def test_every_float_setting_of_every_variant_is_sweepable():
+    from jaxgan import configs
+
+    for variant in configs.variants():
+        sweep_every_float(variant)
