@@ -43,6 +43,16 @@ class PatchConv(nn.Module):
         return patches @ kernel.reshape(k * k * cin, self.features) + bias
 
 
+def conv_layer(impl: str, features: int, kernel_size: int, stride: int, kernel_init, name: str) -> nn.Module:
+    """A SAME-padded strided conv for `impl`: "patches" (`PatchConv`) or "lax" (`nn.Conv`), same params."""
+    if impl == "patches":
+        return PatchConv(features, kernel_size, stride, kernel_init=kernel_init, name=name)
+    if impl == "lax":
+        return nn.Conv(features, (kernel_size, kernel_size), strides=(stride, stride), padding="SAME",
+                       kernel_init=kernel_init, name=name)
+    raise ValueError(f"conv_impl must be 'patches' or 'lax', got {impl!r}")
+
+
 class ConvDiscriminator(nn.Module):
     """images [B, H, W, C] -> (logits [B, num_outputs], features [B, h*w*channels[-1]]).
 
@@ -66,12 +76,7 @@ class ConvDiscriminator(nn.Module):
     conv_impl: str = "patches"
 
     def _conv(self, width: int, init, name: str) -> nn.Module:
-        if self.conv_impl == "patches":
-            return PatchConv(width, self.kernel_size, 2, kernel_init=init, name=name)
-        if self.conv_impl == "lax":
-            return nn.Conv(width, (self.kernel_size, self.kernel_size), strides=(2, 2), padding="SAME",
-                           kernel_init=init, name=name)
-        raise ValueError(f"conv_impl must be 'patches' or 'lax', got {self.conv_impl!r}")
+        return conv_layer(self.conv_impl, width, self.kernel_size, 2, init, name)
 
     @nn.compact
     def __call__(self, x: jax.Array, labels: jax.Array | None = None,

@@ -34,7 +34,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.models import layers, normalization
-from jaxgan.models.conv import PatchConv
+from jaxgan.models.conv import conv_layer
 from jaxgan.models.conv_transpose import conv_transpose
 
 dcgan_init = nn.initializers.normal(0.02)  # DCGAN: all weights from N(0, 0.02)
@@ -102,21 +102,13 @@ class DCGANDiscriminator(nn.Module):
     bn_momentum: float = 0.9
     conv_impl: str = "patches"
 
-    def _conv(self, features: int, name: str) -> nn.Module:
-        if self.conv_impl == "patches":
-            return PatchConv(features, self.kernel_size, 2, kernel_init=dcgan_init, name=name)
-        if self.conv_impl == "lax":
-            return nn.Conv(features, (self.kernel_size, self.kernel_size), strides=(2, 2), padding="SAME",
-                           kernel_init=dcgan_init, name=name)
-        raise ValueError(f"conv_impl must be 'patches' or 'lax', got {self.conv_impl!r}")
-
     @nn.compact
     def __call__(self, x: jax.Array, labels: jax.Array | None = None,
                  train: bool = False) -> tuple[jax.Array, jax.Array]:
         del labels  # unconditional
         h = normalization.with_reference(self.norm, x, train, self.reference_size)
         for i, features in enumerate(self.channels):
-            h = self._conv(features, f"Conv_{i}")(h)
+            h = conv_layer(self.conv_impl, features, self.kernel_size, 2, dcgan_init, f"Conv_{i}")(h)
             if i > 0:
                 h = normalization.normalize(self.norm, h, train, reference_size=self.reference_size,
                                             momentum=self.bn_momentum, name=f"Norm_{i}")
