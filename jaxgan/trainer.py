@@ -147,6 +147,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, seeds
         num_train_steps=config.steps, writer=writers[0], every_steps=None,
         on_steps=set(range(start + config.log_every, config.steps + 1, config.log_every)))
     pending: list[dict[str, np.ndarray]] = []
+    # A population member's log rows say which member (seed, settings) they belong to.
+    tags = [{} if pop.size == 1 else dict(member=m.index, seed=m.seed, settings=m.settings) for m in pop.members]
     alive, failed = pop.status(state)
     step = start
     bar = tqdm(total=config.steps, initial=start, unit="step", disable=None, mininterval=1.0)  # None: off unless a tty
@@ -189,7 +191,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, seeds
             for i in np.flatnonzero(alive):
                 if scalars[i] and main_process:
                     writers[i].write_scalars(step, scalars[i])
-                    jsonls[i].write(json.dumps({"step": step, **scalars[i]}) + "\n")
+                    jsonls[i].write(json.dumps({"step": step, **tags[i], **scalars[i]}) + "\n")
                     jsonls[i].flush()
             if step % config.sample_every == 0 or step == config.steps:
                 grids = population.fetch(sample_fn(state))

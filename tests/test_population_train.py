@@ -35,6 +35,7 @@ def test_population_writes_every_member_and_resumes_exactly(tiny_idx_dir, tmp_pa
         member_dir = tmp_path / "a" / "members" / f"{i:03d}"
         rows = [json.loads(line) for line in (member_dir / "metrics.jsonl").read_text().splitlines()]
         assert [r["step"] for r in rows] == [2, 4]
+        assert all(r["member"] == i and r["settings"] == members[i]["settings"] for r in rows)
         assert (member_dir / "samples.png").exists() and list(member_dir.glob("events.out.tfevents.*"))
     # load_run gives member i's own config, GAN and state
     config3, _, state3, _ = workdir_lib.load_run(str(tmp_path / "a"), member=3)
