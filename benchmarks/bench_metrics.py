@@ -1,6 +1,6 @@
 """Times every jaxgan.metrics metric on N real vs N fake random features (default 10k vs 10k, 128-d, 10 classes).
 
-    python benchmarks/bench_metrics.py [--n 10000] [--dim 128] [--classes 10] [--repeats 3]
+    python -m benchmarks.bench_metrics [--n 10000] [--dim 128] [--classes 10] [--repeats 3]
 
 Each metric is called once to compile (reported as "first"), then `--repeats` more times; the median is reported.
 Inputs are placed on the device beforehand, so host-to-device copies are not timed.

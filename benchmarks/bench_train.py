@@ -1,9 +1,9 @@
 """Train-step throughput of variants side by side: steps/s, median of interleaved timed chunks.
 
-    python benchmarks/bench_train.py --variants=vanilla,vanilla_g2 --batch_sizes=64,256
-    python benchmarks/bench_train.py --variants=vanilla,gm_gan --data=idx:../shared/data/mnist --split=test
-    python benchmarks/bench_train.py --variants=wgan,wgan_clip,wgan_gp,wgan_gp_conv --steps=20 --baseline=wgan
-    python benchmarks/bench_train.py --variants=wgan_gp_conv --set=discriminator.conv_impl=lax --steps=5
+    python -m benchmarks.bench_train --variants=vanilla,vanilla_g2 --batch_sizes=64,256
+    python -m benchmarks.bench_train --variants=vanilla,gm_gan --data=idx:../shared/data/mnist --split=test
+    python -m benchmarks.bench_train --variants=wgan,wgan_clip,wgan_gp,wgan_gp_conv --steps=20 --baseline=wgan
+    python -m benchmarks.bench_train --variants=wgan_gp_conv --set=discriminator.conv_impl=lax --steps=5
 
 Drives the engine directly (no trainer, no logging). Each run (variant x batch size) first runs one untimed
 chunk of `--steps` train steps (compilation; the chunk length is static, so timed chunks reuse it), then
@@ -22,7 +22,8 @@ import time
 
 import jax
 
-from jaxgan import configs, data, engine
+from benchmarks.steps_per_sec import build_config
+from jaxgan import data, engine
 
 DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
                             "fashion_mnist")
@@ -30,20 +31,7 @@ DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".
 
 def build(variant: str, batch_size: int, dataset: data.Dataset, overrides: list[str]):
     """(gan, initial state) of `variant` at `batch_size`, with `FIELD=VALUE` overrides (Python literals)."""
-    import ast
-
-    config = configs.get_config(variant)
-    config.batch_size = batch_size
-    for item in overrides:
-        field, value = item.split("=", 1)
-        *path, last = field.split(".")
-        target = config
-        for part in path:
-            target = target[part]
-        try:
-            target[last] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            target[last] = value  # a plain string
+    config = build_config(variant, batch_size, overrides)
     gan = engine.build_gan(config, dataset.image_shape, dataset.num_classes, dataset.size)
     return gan, gan.init(jax.random.PRNGKey(0))
 

@@ -110,7 +110,7 @@ def run_population(p: dict, log, add) -> None:
                 add(measure("benchmarks.steps_per_sec", [
                     f"--variant={variant}", "--batch_size=64", f"--population={population}",
                     f"--backend={backend}", f"--steps={steps}", f"--repeats={p['pop_repeats']}"], log))
-            print(f"population {population}: done", file=sys.stderr, flush=True)
+            print(f"{variant} population {population}: done", file=sys.stderr, flush=True)
 
 
 def _torch_available() -> bool:
@@ -348,7 +348,9 @@ def main(argv: list[str] | None = None) -> None:
         save()
         return record
 
-    with open(out_dir / "benchmarks.log", "a") as log:
+    log_path = common.ROOT / "runs" / "benchmarks.log"  # each process's command and stderr tail (not committed)
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "a") as log:
         for section in sections:
             start = time.perf_counter()
             (run_variants if section == "variants" else run_population)(p, log, add)
