@@ -243,8 +243,9 @@ def plot_d_accuracy(rows: list[dict[str, Any]], path: str) -> None:
     for offset, name in ((-0.2, "real"), (0.2, "fake")):
         ax.bar(x + offset, [np.nan if r[f"{name}_accuracy"] is None else r[f"{name}_accuracy"] for r in rows],
                width=0.4, label=f"{name} accuracy")
-    ax.set(xticks=x, xlabel="class", ylabel="accuracy", ylim=(0, 1), title="discriminator accuracy per class")
-    ax.legend(loc="lower right")
+    ax.set(xticks=x, xlabel="class", ylabel="accuracy", ylim=(0, 1.15), yticks=np.linspace(0, 1, 6),
+           title="discriminator accuracy per class")
+    ax.legend(loc="upper center", ncol=2)  # above the bars: accuracies reach 1
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
