@@ -343,6 +343,8 @@ def main(argv: list[str] | None = None) -> None:
         (out_dir / "RESULTS.md").write_text(render(data))
 
     def add(record: dict) -> dict:
+        if results.exists():  # another suite run may share the folder (e.g. sections run side by side)
+            data["records"] = json.loads(results.read_text())["records"]
         data["records"] = [r for r in data["records"] if not _same(r, record)] + [record]
         data["load"].append(os.getloadavg()[0])
         save()

@@ -203,16 +203,20 @@ class Peer:
                 self.g_update()
 
 
-def matmul_peak_flops(size: int = 1024, per_call: int = 8, tries: int = 5) -> float:
-    """The best float32 matmul FLOP/s of this CPU in PyTorch: `per_call` chained `size`^2 matmuls."""
-    a = torch.randn(size, size) / size ** 0.5
-    x, best = a.clone(), float("inf")
-    for _ in range(tries + 1):
-        start = time.perf_counter()
-        for _ in range(per_call):
-            x = x @ a
-        best = min(best, time.perf_counter() - start)
-    return 2 * size ** 3 * per_call / best
+def matmul_peak_flops(sizes: tuple[int, ...] = (256, 512, 1024), flops_per_call: float = 2e9,
+                      tries: int = 3) -> float:
+    """The best float32 matmul FLOP/s of this CPU in PyTorch, measured as `steps_per_sec.matmul_peak_flops`."""
+    best = 0.0
+    for n in sizes:
+        a = torch.randn(n, n) / n ** 0.5
+        per_call = max(1, round(flops_per_call / (2 * n ** 3)))
+        x = a @ a
+        for _ in range(tries):
+            start = time.perf_counter()
+            for _ in range(per_call):
+                x = x @ a
+            best = max(best, 2 * n ** 3 * per_call / (time.perf_counter() - start))
+    return best
 
 
 def step_flops(peer: Peer) -> float:
