@@ -4,6 +4,7 @@ fixed and adaptive discriminator advantage, the four variants end to end."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import subprocess
 import sys
 
@@ -205,11 +206,9 @@ def test_bad_adaptive_cap_is_rejected(tiny_idx_dir):
 
 
 # ---------------------------------------------------------------------------------------------- variants
-def test_cgan_variant_configs():
+def test_cgan_variant_docstrings_hold_their_commands():
     for name in CGAN_VARIANTS:
-        doc = configs.describe(name)
-        assert doc and f"python -m jaxgan.train --variant={name}" in __import__(
-            f"jaxgan.configs.{name}", fromlist=["x"]).__doc__
+        assert f"python -m jaxgan.train --variant={name}" in importlib.import_module(f"jaxgan.configs.{name}").__doc__
 
 
 def leaves(state):

@@ -108,6 +108,13 @@ class ResNetGenerator(nn.Module):
         return jnp.tanh(conv(c_out, 3, self.conv_impl, "conv_out")(nn.relu(h)))
 
 
+def preactivation(h: jax.Array, batch_norm: bool, train: bool, name: str) -> jax.Array:
+    """ReLU, after batch norm when `batch_norm` (must be called inside a compact module)."""
+    if batch_norm:
+        h = nn.BatchNorm(use_running_average=not train, momentum=BN_MOMENTUM, name=name)(h)
+    return nn.relu(h)
+
+
 class DownBlock(nn.Module):
     """Pre-activation D block: [BN], ReLU, conv3x3, [BN], ReLU, conv3x3, then 2x2 average pooling; shortcut:
     1x1 conv (when the width changes or it downsamples) and pooling. `[B, H, W, C] -> [B, H/2, W/2, features]`.
@@ -136,13 +143,6 @@ class DownBlock(nn.Module):
         if self.downsample:
             h, shortcut = downsample(h), downsample(shortcut)
         return h + shortcut
-
-
-def preactivation(h: jax.Array, batch_norm: bool, train: bool, name: str) -> jax.Array:
-    """ReLU, after batch norm when `batch_norm` (must be called inside a compact module)."""
-    if batch_norm:
-        h = nn.BatchNorm(use_running_average=not train, momentum=BN_MOMENTUM, name=name)(h)
-    return nn.relu(h)
 
 
 class ResNetDiscriminator(nn.Module):
