@@ -70,6 +70,14 @@ def _apply(module: nn.Module, params, model_state: dict, *args, train: bool, rng
     return module.apply(variables, *args, train=train, rngs=rngs), model_state
 
 
+def _cast(tree, dtype):
+    """The floating-point leaves of `tree` as `dtype` (others, e.g. int labels, unchanged)."""
+    return jax.tree_util.tree_map(lambda x: x.astype(dtype) if jnp.issubdtype(x.dtype, jnp.floating) else x, tree)
+
+
+COMPUTE_DTYPES = ("float32", "bfloat16", "float16")
+
+
 @dataclasses.dataclass(frozen=True)
 class GAN:
     """The parts of one GAN variant and the pure functions that train and sample it."""
@@ -90,6 +98,9 @@ class GAN:
     # Applied to every batch-shaped array a step makes (real batch, latents): identity, or a sharding
     # constraint that splits batches over a mesh's `data` axis (set by jaxgan.population).
     constrain_batch: Callable[[jax.Array], jax.Array] = lambda x: x
+    # dtype of G's and D's matmuls and activations in training (bfloat16 on GPU/TPU halves memory traffic);
+    # params, optimiser state, losses and gradients stay float32 (the casts are differentiated through).
+    compute_dtype: str = "float32"
 
     @property
     def uses_ema(self) -> bool:
@@ -108,16 +119,24 @@ class GAN:
                                 rngs={"dropout": k_drop})
         return self.constrain_batch(z), self.constrain_batch(y)
 
+    def _apply_net(self, module: nn.Module, params, model_state: dict, x, labels, train: bool, rngs):
+        """`_apply` in `compute_dtype`: params and input cast, floating outputs back to float32."""
+        if self.compute_dtype == "float32":
+            return _apply(module, params, model_state, x, labels, train=train, rngs=rngs)
+        out, model_state = _apply(module, _cast(params, self.compute_dtype), model_state,
+                                  _cast(x, self.compute_dtype), labels, train=train, rngs=rngs)
+        return _cast(out, jnp.float32), model_state
+
     def generate_from(self, params, model_state, z, labels, key=None, train: bool = False):
         """Generator forward pass: ([B, H, W, C] images, new generator model_state)."""
-        return _apply(self.generator, params["generator"], model_state["generator"], z, labels, train=train,
-                      rngs=None if key is None else {"dropout": key})
+        return self._apply_net(self.generator, params["generator"], model_state["generator"], z, labels, train,
+                               None if key is None else {"dropout": key})
 
     def critic(self, d_params, d_state, x, labels, key, train: bool = True):
         """D on augmented inputs: ((logits [B, n_out], features [B, F]), new discriminator model_state)."""
         k_aug, k_drop = jax.random.split(key)
-        return _apply(self.discriminator, d_params, d_state, self.augment(x, k_aug), labels, train=train,
-                      rngs={"dropout": k_drop})
+        return self._apply_net(self.discriminator, d_params, d_state, self.augment(x, k_aug), labels, train,
+                               {"dropout": k_drop})
 
     def generate(self, state: TrainState, key, num: int, labels=None, use_ema: bool = True) -> jax.Array:
         """Evaluation-mode samples `[num, H, W, C]` in [-1, 1] (EMA generator weights when available)."""
@@ -323,6 +342,9 @@ def build_gan(config: ml_collections.ConfigDict, image_shape, num_classes: int, 
     if config.adaptive_n_d.max_n_d and config.adaptive_n_d.max_n_d < config.n_d:
         raise ValueError(f"adaptive_n_d.max_n_d must be 0 (fixed n_d) or >= n_d = {config.n_d}, "
                          f"got {config.adaptive_n_d.max_n_d}")
+    compute_dtype = config.get("compute_dtype", "float32")
+    if compute_dtype not in COMPUTE_DTYPES:
+        raise ValueError(f"compute_dtype must be one of {', '.join(COMPUTE_DTYPES)}, got {compute_dtype!r}")
     objective = losses.build_objective(config.loss)
     return GAN(
         generator=models.build_generator(config.generator, image_shape, num_classes),
@@ -338,7 +360,7 @@ def build_gan(config: ml_collections.ConfigDict, image_shape, num_classes: int, 
         d_optimizer=optim.build_optimizer(config.optim),
         schedule=Schedule(config.batch_size, config.n_d, config.n_g, config.g_every, config.ema_decay,
                           config.adaptive_n_d.max_n_d, config.adaptive_n_d.threshold),
-        data_size=data_size, image_shape=tuple(image_shape), num_classes=num_classes,
+        data_size=data_size, image_shape=tuple(image_shape), num_classes=num_classes, compute_dtype=compute_dtype,
     )
 
 

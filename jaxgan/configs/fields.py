@@ -22,6 +22,8 @@ FIELDS: dict[str, str] = {
     "adaptive_n_d.max_n_d": "most D updates per step (0 = off, n_d fixed)",
     "adaptive_n_d.threshold": "one more D update while D's accuracy on the step's batches is below this",
     "population_backend": "how a population (seeds/sweep) runs its members: auto, vmap or map (jaxgan.population)",
+    "compute_dtype": "dtype of G's and D's matmuls and activations in training: float32, or bfloat16 (GPU/TPU; "
+                     "slow on most CPUs); params, optimiser state and losses stay float32",
     # data
     "data": "the training data",
     "data.name": "dataset: a TFDS name (mnist, fashion_mnist, ...) or idx:FOLDER of MNIST-format IDX files",
