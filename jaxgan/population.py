@@ -268,7 +268,9 @@ class Population:
             new, metrics = gan.train_step(state, images, labels)
             finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in jax.tree_util.tree_leaves(metrics)]))
             ok = alive & finite
-            state = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new, state)
+            # A real branch under the map backend (no select over the whole state each step); vmap turns it
+            # into a select per member.
+            state = jax.lax.cond(ok, lambda: new, lambda: state)
             failed_step = jnp.where(alive & ~finite, new.step, failed_step)
             return (state, ok, failed_step), metrics
 
