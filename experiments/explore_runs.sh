@@ -24,5 +24,15 @@ PY
 python -m jaxgan.train --variant=gm_gan --workdir="$out/gm_gan" --config.data.name=idx:$pool \
   --config.steps=5000 --config.log_every=500
 python -m jaxgan.explore --workdir="$out/gm_gan" --what=all --real=idx:$mnist --out="$out/gm_gan/explore"
-python -m jaxgan.synthetic --workdir="$out/gm_gan" --dataset=idx:$mnist --seeds=3 --out="$out/gm_gan/synthetic"
-python -m jaxgan.sample --workdir="$out/gm_gan" --num=1000 --out="$out/gm_gan/samples.npz"
+python -m jaxgan.synthetic --workdir="$out/gm_gan" --dataset=idx:$mnist --seeds=3 --num_train=2000 --epochs=15 \
+  --out="$out/gm_gan/synthetic"
+
+# Seed 004's own model, the MLP cGAN (fraction 0 needs no GAN: it is gm_gan's row, same real rows per seed).
+python -m jaxgan.train --variant=cgan_mlp --workdir="$out/cgan_mlp" --config.data.name=idx:$pool \
+  --config.steps=10000 --config.log_every=1000
+python -m jaxgan.explore --workdir="$out/cgan_mlp" --what=all --real=idx:$mnist --out="$out/cgan_mlp/explore"
+python -m jaxgan.synthetic --workdir="$out/cgan_mlp" --dataset=idx:$mnist --fractions=0.25,1 --seeds=1 \
+  --num_train=2000 --epochs=15 --out="$out/cgan_mlp/synthetic"
+
+# Seeds side by side under vmap vs one after the other (same classifiers), one process, interleaved.
+python experiments/explore_vmap_bench.py --seeds=3 --num=1000 --epochs=1 --repeats=2
