@@ -386,7 +386,8 @@ def _define_flags() -> None:
     flags.DEFINE_string("pairs", None, "interpolate: class pairs A-B,C-D (default: every class to the next).")
     flags.DEFINE_string("real", None, "d_accuracy: dataset of the held-out real images (default: the run's).")
     flags.DEFINE_float("test_fraction", 0.2, "d_accuracy: held-out share of a single-split dataset (as synthetic).")
-    flags.DEFINE_integer("fakes_per_class", 500, "d_accuracy: generated images per class (seed 003: 500).")
+    flags.DEFINE_integer("fakes_per_class", 500, "d_accuracy: generated images per class (ours; seed 003's percentages are "
+                                                   "multiples of 0.2%, as 500 per class gives).")
 
 
 if __name__ == "__main__":
