@@ -15,8 +15,8 @@ import os
 import statistics
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "benchmarks"))
-from bench_train import build, timed_chunk  # noqa: E402  (the benchmark's own build and timer)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchmarks.bench_train import build, timed_chunk  # noqa: E402  (the benchmark's own build and timer)
 
 from jaxgan import data  # noqa: E402
 
