@@ -24,6 +24,7 @@ from absl import app, flags
 STUDIES = {
     "collapse": {
         "seed": ("gm_gan_seed", {}),
+        "vanilla": ("vanilla", {}),  # calibration: the same MLPs, N(0, I) latent, BCE, Adam 2e-4
         "unsup": ("gm_gan_unsup", {}),
         "seed_lr2e-4": ("gm_gan_seed", {"optim.generator.learning_rate": 2e-4,
                                         "optim.discriminator.learning_rate": 2e-4}),
@@ -53,7 +54,38 @@ flags.DEFINE_string("out", None, "JSON lines to append to (default experiments/g
 flags.DEFINE_string("table", None, "Print a markdown table of this JSON lines file and exit.")
 FLAGS = flags.FLAGS
 
-COLUMNS = ("fid", "precision", "recall", "coverage", "class_accuracy")
+COLUMNS = ("fid", "precision", "recall", "coverage", "class_accuracy", "within_class_spread")
+
+
+def mean_pairwise_distance(feats) -> float:
+    """Mean Euclidean distance over the distinct pairs of rows of `feats [n, F]` (n >= 2)."""
+    import numpy as np
+
+    sq = (feats * feats).sum(1)
+    d = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * feats @ feats.T, 0.0))
+    return float(d.sum() / (len(feats) * (len(feats) - 1)))
+
+
+def within_class_spread(gan, state, evaluator, ds, per_class: int = 100) -> float:
+    """Mean over classes of the mean pairwise evaluator-feature distance among `per_class` samples drawn for
+    that class, divided by the same among `per_class` real digits of the class: ~1 = as varied as the data,
+    ~0 = one image per class (the collapse this study is about)."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    k = ds.num_classes
+    labels = jnp.repeat(jnp.arange(k), per_class)
+    fake = np.asarray(gan.generate(state, jax.random.PRNGKey(1), k * per_class, labels))
+    fake_feats = evaluator.features_and_probs(fake)[0].astype(np.float64)
+    rng = np.random.default_rng(0)
+    ratios = []
+    for c in range(k):
+        real = ds.images[rng.choice(np.flatnonzero(ds.labels == c), per_class, replace=False)]
+        real_feats = evaluator.features_and_probs(real)[0].astype(np.float64)
+        ratios.append(mean_pairwise_distance(fake_feats[c * per_class:(c + 1) * per_class])
+                      / mean_pairwise_distance(real_feats))
+    return float(np.mean(ratios))
 
 
 def run_setting(name: str, variant: str, overrides: dict, steps: int, seeds: list[int], num_samples: int):
@@ -78,10 +110,11 @@ def run_setting(name: str, variant: str, overrides: dict, steps: int, seeds: lis
         state = jax.tree_util.tree_map(lambda x: x[i], states)
         result = evaluation.evaluate_state(gan, state, ds.name, ds.split, num_samples, jax.random.PRNGKey(0),
                                            config=config, context=context)
+        result["within_class_spread"] = within_class_spread(gan, state, context.evaluator, ds)
         yield dict(setting=name, variant=variant, overrides=overrides, seed=seed, steps=steps,
                    train_s_all_seeds=round(train_s, 1), dataset=ds.name,
                    **{k: result.get(k) for k in ("fid", "precision", "recall", "density", "coverage",
-                                                 "class_accuracy", "label_purity", "num_samples")})
+                                                 "class_accuracy", "label_purity", "within_class_spread", "num_samples")})
 
 
 def table(path: str) -> str:
