@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.models import conditioning, lipschitz_layers
-from jaxgan.models.conv import PatchConv
+from jaxgan.models.conv import conv_layer
 
 XAVIER = nn.initializers.xavier_uniform()  # seed 003: Xavier (Glorot) initialisation
 BN_MOMENTUM = 0.9  # ours: running statistics follow a fast-changing generator
@@ -29,11 +29,7 @@ BN_MOMENTUM = 0.9  # ours: running statistics follow a fast-changing generator
 
 def conv(features: int, kernel_size: int, impl: str, name: str) -> nn.Module:
     """A stride-1, SAME-padded `kernel_size` convolution with Xavier init: `PatchConv` or `nn.Conv`."""
-    if impl == "patches":
-        return PatchConv(features, kernel_size, 1, kernel_init=XAVIER, name=name)
-    if impl == "lax":
-        return nn.Conv(features, (kernel_size, kernel_size), padding="SAME", kernel_init=XAVIER, name=name)
-    raise ValueError(f"conv_impl must be 'patches' or 'lax', got {impl!r}")
+    return conv_layer(impl, features, kernel_size, 1, XAVIER, name)
 
 
 def upsample(x: jax.Array) -> jax.Array:
