@@ -14,6 +14,8 @@ an int, bool, string or tuple and cannot be swept (`check_sweepable` says why, i
 
 Backends: `vmap` batches the members' computations (the point on GPU/TPU); `map` runs them one after another
 inside the same jitted call (`lax.map`), which on CPU keeps each member's matmuls as large as a single run's;
+`loop` calls one compiled member chunk (a single run's program, swept values passed as arguments) for each
+member in turn from the host: no population machinery inside the program at all;
 `auto` picks per platform (see `AUTO_BACKEND`, measured by `benchmarks`). A member whose loss turns NaN/Inf
 is frozen (its state stops changing, `alive` False, `failed_step` set) while the others go on.
 
@@ -38,10 +40,12 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jaxgan import engine
 
-BACKENDS = ("auto", "vmap", "map")
-# Measured with `python -m benchmarks.run` (benchmarks/RESULTS.md): on CPU, batched (vmapped) matmuls of
-# many small models run slower per model than the same matmuls one model at a time.
-AUTO_BACKEND = {"cpu": "map"}  # every other platform: vmap
+BACKENDS = ("auto", "vmap", "map", "loop")
+# On CPU the cores are already busy with one model's matmuls (batch 64 and up): populations cannot fill idle
+# compute, and vmap/map measured at or below one model's per-model rate (benchmarks/RESULTS.md). `loop` runs
+# exactly a single run's compiled program per member (one compile, the single run's compile time), so it keeps
+# the single model's rate. Every other platform: vmap.
+AUTO_BACKEND = {"cpu": "loop"}
 MESH_AXES = ("pop", "data")
 
 
@@ -160,8 +164,8 @@ def resolve_backend(backend: str, num_members: int, mesh: Mesh | None) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"population_backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if mesh is not None and mesh.shape["pop"] > 1:
-        if backend == "map":
-            raise ValueError("population_backend=map runs members one after another: a mesh with pop > 1 "
+        if backend in ("map", "loop"):
+            raise ValueError(f"population_backend={backend} runs members one after another: a mesh with pop > 1 "
                              "needs vmap (or auto)")
         return "vmap"
     if num_members == 1 and mesh is None:
@@ -288,13 +292,37 @@ class Population:
         if self.backend == "vmap":
             spmd = "pop" if self.mesh is not None else None
             members, alive, failed, metrics = jax.vmap(chunk, spmd_axis_name=spmd)(*args)
-        else:
+        else:  # map, and the pure meaning of loop (whose jit_train_chunk runs the members from the host)
             members, alive, failed, metrics = jax.lax.map(lambda a: chunk(*a), args)
         return PopulationState(members=members, alive=alive, failed_step=failed), metrics
+
+    def _loop_train_chunk(self, state: PopulationState, images, labels, num_steps: int):
+        """The loop backend: one compiled member chunk (swept values as arguments), called for each member
+        in turn from the host; the same results as `train_chunk`, with exactly a single run's program."""
+        hparams = self.hparams()
+        outs = [self._jit_member_chunk({k: v[i] for k, v in hparams.items()}, member, state.alive[i],
+                                       state.failed_step[i], images, labels, num_steps)
+                for i, member in enumerate(self._unstack(state.members))]
+        members, alive, failed, metrics = self._stack(outs)
+        return PopulationState(members=members, alive=alive, failed_step=failed), metrics
+
+    @functools.cached_property
+    def _jit_member_chunk(self):
+        return jax.jit(self._member_chunk, static_argnums=6, donate_argnums=1)
+
+    @functools.cached_property
+    def _unstack(self):
+        return jax.jit(lambda tree: [jax.tree_util.tree_map(lambda x: x[i], tree) for i in range(self.size)])
+
+    @functools.cached_property
+    def _stack(self):
+        return jax.jit(lambda trees: jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *trees))
 
     @functools.cached_property
     def jit_train_chunk(self):
         """Jitted `train_chunk(state, images, labels, num_steps)`; donates the old state's buffers."""
+        if self.backend == "loop":
+            return self._loop_train_chunk
         if self.mesh is None:
             return jax.jit(self.train_chunk, static_argnums=3, donate_argnums=0)
         replicated = NamedSharding(self.mesh, PartitionSpec())
@@ -321,7 +349,7 @@ class Population:
         if self.backend == "single":
             return self.gan.generate(state, key, num, labels)[None]
         gen = lambda hp, member: self.member_gan(hp).generate(member, key, num, labels)
-        if self.backend == "map":
+        if self.backend in ("map", "loop"):
             return jax.lax.map(lambda a: gen(*a), (self.hparams(), state.members))
         return jax.vmap(gen)(self.hparams(), state.members)
 

@@ -41,7 +41,7 @@ def max_abs_diff(a, b):
                for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)))
 
 
-@pytest.mark.parametrize("backend", ["vmap", "map"])
+@pytest.mark.parametrize("backend", ["vmap", "map", "loop"])
 def test_member_i_equals_the_single_run_with_seed_plus_i(tiny, tiny_idx_dir, backend):
     ds, (images, labels) = tiny
     config = tiny_config("gm_gan", tiny_idx_dir, seed=3)
@@ -96,10 +96,11 @@ def test_bad_sweeps_are_refused_in_one_line(tiny_idx_dir, spec, why):
     assert "\n" not in str(e.value)
 
 
-def test_nan_member_is_frozen_and_reported_while_the_others_train(tiny, tiny_idx_dir):
+@pytest.mark.parametrize("backend", ["vmap", "loop"])
+def test_nan_member_is_frozen_and_reported_while_the_others_train(tiny, tiny_idx_dir, backend):
     ds, (images, labels) = tiny
     config = tiny_config("vanilla", tiny_idx_dir)
-    pop, state, metrics = train_population(config, ds, images, labels, backend="vmap",
+    pop, state, metrics = train_population(config, ds, images, labels, backend=backend,
                                            sweeps=[("optim.discriminator.learning_rate", (1e38, 2e-4))])
     alive, failed = np.asarray(state.alive), np.asarray(state.failed_step)
     assert alive.tolist() == [False, True] and failed[1] == -1 and 1 <= failed[0] <= STEPS

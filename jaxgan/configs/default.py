@@ -23,7 +23,7 @@ def get_config() -> ml_collections.ConfigDict:
     # starting at n_d: one more while D's accuracy on the step's batches is below threshold, else back to 1.
     c.adaptive_n_d = ml_collections.ConfigDict(dict(max_n_d=0, threshold=0.8))
     c.ema_decay = 0.0  # > 0 keeps an exponential moving average of G's weights, used for sampling
-    # How a population (--seeds/--sweep) runs its members: auto (per platform), vmap or map; see jaxgan.population.
+    # How a population (--seeds/--sweep) runs its members: auto (per platform), vmap, map or loop; see jaxgan.population.
     c.population_backend = "auto"
     c.compute_dtype = "float32"  # G's and D's matmuls/activations ("bfloat16" on GPU/TPU); params stay float32
 

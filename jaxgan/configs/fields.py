@@ -21,7 +21,7 @@ FIELDS: dict[str, str] = {
     "adaptive_n_d": "adaptive D updates per step (seed 003): max_n_d > 0 turns it on",
     "adaptive_n_d.max_n_d": "most D updates per step (0 = off, n_d fixed)",
     "adaptive_n_d.threshold": "one more D update while D's accuracy on the step's batches is below this",
-    "population_backend": "how a population (seeds/sweep) runs its members: auto, vmap or map (jaxgan.population)",
+    "population_backend": "how a population (seeds/sweep) runs its members: auto, vmap, map or loop (jaxgan.population)",
     "compute_dtype": "dtype of G's and D's matmuls and activations in training: float32, or bfloat16 (GPU/TPU; "
                      "slow on most CPUs); params, optimiser state and losses stay float32",
     # data
