@@ -286,7 +286,8 @@ def render(data: dict) -> str:
         "the cores, so absolute rates are noisy; ratios compare runs made one right after the other. "
         "steps/s are medians of timed chunks after compilation; a train step is n_d D updates and G's turn. "
         "Roofline = achieved matmul FLOP/s over a float32 matmul peak measured in the same process; "
-        "`torch eager` is the faster of PyTorch's default threads and 1 thread (`thr`).", "",
+        "`torch eager` is the faster of PyTorch's default threads and 1 thread (`thr`). What limits the rest, "
+        "with profiles and compile times in CPU seconds: [NOTES.md](NOTES.md).", "",
         "## Targets (issue 8)", "", *targets(records, p), "",
         "## jaxgan vs PyTorch, one model", "", *variants_table(records), "",
         "## Population scaling (batch 64)", "",
@@ -310,6 +311,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
     parser.add_argument("--batch_sizes", default=None, help="comma-separated batch sizes (default: the plan's)")
     parser.add_argument("--variants", default=None, help="comma-separated variants (default: the plan's)")
+    parser.add_argument("--populations", default=None, help="comma-separated population sizes (default: the plan's)")
     parser.add_argument("--out_dir", default=None, help="default: benchmarks/ (full) or runs/benchmarks_quick/")
     args = parser.parse_args(argv)
     sections = args.sections.split(",")
@@ -320,12 +322,17 @@ def main(argv: list[str] | None = None) -> None:
         p["batch_sizes"] = [int(b) for b in args.batch_sizes.split(",")]
     if args.variants:
         p["variants"] = args.variants.split(",")
+        p["pop_variants"] = [v for v in p["pop_variants"] if v in p["variants"]]
+    if args.populations:
+        p["populations"] = [int(n) for n in args.populations.split(",")]
     out_dir = pathlib.Path(args.out_dir or (common.ROOT / "runs" / "benchmarks_quick" if args.quick else HERE))
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / "RESULTS.json"
     # Earlier records are kept unless measured again: sections (or batch sizes) can be re-run one at a time.
     data = json.loads(results.read_text()) if results.exists() else {"records": [], "load": []}
-    data["plan"] = p
+    stored = data.get("plan", {})
+    data["plan"] = {**p, "pop_variants": sorted(set(stored.get("pop_variants", [])) | set(p["pop_variants"])),
+                    "populations": sorted(set(stored.get("populations", [])) | set(p["populations"]))}
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
 
     def save() -> None:
