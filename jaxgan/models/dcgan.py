@@ -19,8 +19,11 @@ eps 1e-5, running-average momentum 0.9) or, as an option, virtual batch norm (`j
   virtual batch norm: z -> Dense(7*7*64) -> VBN -> LReLU -> ConvT(32, 5, s2) -> VBN -> LReLU -> ConvT(1, 5, s2)
   -> tanh; D: Conv(32, 5, s2) -> LReLU -> Conv(64, 5, s2) -> VBN -> LReLU -> features [B, 3136] -> Dense(1).
 
-SAME padding as TensorFlow/XLA: a stride-2 conv maps n -> ceil(n/2), a stride-2 transposed conv n -> 2n
-(a PyTorch peer gets this with Conv2d(k=4, s=2, p=1) for even sizes and ConvTranspose2d(k=4, s=2, p=1)).
+SAME padding as TensorFlow/XLA: a stride-2 conv maps n -> ceil(n/2), padding max((ceil(n/2)-1)*2 + k - n, 0)
+pixels split with the odd one at the bottom/right (28 -> 14 with k=4: (1, 1) = PyTorch's padding=1; 7 -> 4 with
+k=4: (1, 2), so a PyTorch peer pads explicitly); a stride-2 transposed conv maps n -> 2n and equals PyTorch's
+ConvTranspose2d(k, stride 2, padding 0) with the kernel flipped in both spatial axes, cropped to rows and columns
+[1, 2n + 1) for k = 4 and 5 (for k=4 this is ConvTranspose2d(4, 2, padding=1)).
 `conv_impl="patches"` computes convs as matmuls (fast on CPU inside the scanned train step), "lax" with
 flax's `nn.Conv` / `nn.ConvTranspose`; both have the same parameters.
 """
