@@ -285,7 +285,8 @@ def render(data: dict) -> str:
         f"{meta['load_min']:.1f} and {meta['load_max']:.1f} during the runs: other processes shared "
         "the cores, so absolute rates are noisy; ratios compare runs made one right after the other. "
         "steps/s are medians of timed chunks after compilation; a train step is n_d D updates and G's turn. "
-        "Roofline = achieved matmul FLOP/s over a float32 matmul peak measured in the same process; "
+        "Roofline = achieved matmul FLOP/s over a float32 matmul peak measured in the same process (the best of "
+        "several tries, the least disturbed; so under load the fraction, a median over a best case, is low); "
         "`torch eager` is the faster of PyTorch's default threads and 1 thread (`thr`). What limits the rest, "
         "with profiles and compile times in CPU seconds: [NOTES.md](NOTES.md).", "",
         "## Targets (issue 8)", "", *targets(records, p), "",
