@@ -40,6 +40,7 @@ STUDIES = {
                                                "optim.discriminator.learning_rate": 2e-4,
                                                "discriminator.minibatch_std": True,
                                                "g_regularizers.mmd": {"weight": 10.0}}),
+        "centred": ("gm_gan_seed", {"latent.mean_range": 0.0}),  # every component N(0, 1.4^2 I)
         "gm_gan": ("gm_gan", {}),
     },
     "sigma0": {f"sigma0={s}": ("gm_gan", {"latent.sigma0": s}) for s in (1.1, 1.4, 1.7)},
