@@ -40,7 +40,8 @@ STUDIES = {
                                                "optim.discriminator.learning_rate": 2e-4,
                                                "discriminator.minibatch_std": True,
                                                "g_regularizers.mmd": {"weight": 10.0}}),
-        "centred": ("gm_gan_seed", {"latent.mean_range": 0.0}),  # every component N(0, 1.4^2 I)
+        "centred": ("gm_gan_seed", {"latent.mean_range": 0.0}),  # every component N(0, 1.4^2 I): G cannot see y
+        "mean_range1": ("gm_gan_seed", {"latent.mean_range": 1.0}),  # seed 000 Table 2's c = 1
         "gm_gan": ("gm_gan", {}),
     },
     "sigma0": {f"sigma0={s}": ("gm_gan", {"latent.sigma0": s}) for s in (1.1, 1.4, 1.7)},
