@@ -30,6 +30,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 TORCH_PEERS = ("vanilla", "wgan_gp", "wgan_gp_conv", "dcgan")
 POPULATION_VARIANTS = ("vanilla", "gm_gan")
 SECTIONS = ("variants", "population")
+POPULATION_BACKENDS = ("vmap", "map", "loop")  # jaxgan.population's backends ("auto" picks one of them)
 # The issue's targets (issue 8, item 6), checked against the measured records.
 SPEEDUP_TARGETS = {"vanilla": 1.5, "wgan_gp": 1.3, "wgan_gp_conv": 1.3, "dcgan": 1.3}
 ROOFLINE_TARGETS = {64: 0.55, 256: 0.75}  # the MLP GAN (vanilla)
@@ -105,7 +106,7 @@ def run_population(p: dict, log, add) -> None:
             f"--steps={chunk_steps(variant, 64, 1, p['steps'])}", f"--repeats={p['pop_repeats']}"], log))
     for population in p["populations"]:
         for variant in p["pop_variants"]:
-            for backend in ("vmap", "map"):
+            for backend in POPULATION_BACKENDS:
                 steps = chunk_steps(variant, 64, population, p["steps"])
                 add(measure("benchmarks.steps_per_sec", [
                     f"--variant={variant}", "--batch_size=64", f"--population={population}",
@@ -199,7 +200,7 @@ def population_table(records, p: dict) -> list[str]:
             lines.append(f"| {variant} | 1 | plain engine | {single['steps_per_sec']:.1f} | 1.00 | "
                          f"{single['roofline_fraction']:.2f} | {single['compile_seconds']:.1f} |")
         for population in p["populations"]:
-            for backend in ("vmap", "map"):
+            for backend in POPULATION_BACKENDS:
                 r = _find(records, variant=variant, population=population, backend=f"jax-{backend}")
                 if r:
                     lines.append(f"| {variant} | {population} | {backend} | {r['model_steps_per_sec']:.1f} | "
@@ -234,7 +235,7 @@ def targets(records, p: dict) -> list[str]:
              f"<= {COMPILE_TARGET_S:g} s", worst["compile_seconds"] <= COMPILE_TARGET_S)
     for variant in p["pop_variants"]:
         for population in p["populations"]:
-            best = max((population_efficiency(records, variant, population, b) or 0, b) for b in ("vmap", "map"))
+            best = max((population_efficiency(records, variant, population, b) or 0, b) for b in POPULATION_BACKENDS)
             if best[0]:
                 line(f"{variant} population {population} ({best[1]}), model-steps/s over single", best[0],
                      ">= 1.0", best[0] >= 1.0)
@@ -252,7 +253,7 @@ def plot_population(records, p: dict, path: pathlib.Path) -> bool:
     fig, ax = plt.subplots(figsize=(6, 4))
     drawn = False
     for variant in p["pop_variants"]:
-        for backend, style in (("vmap", "-o"), ("map", "--s")):
+        for backend, style in zip(POPULATION_BACKENDS, ("-o", "--s", ":^")):
             points = [(1, 1.0)] + [(n, population_efficiency(records, variant, n, backend)) for n in p["populations"]]
             points = [(n, e) for n, e in points if e is not None]
             if len(points) > 1:

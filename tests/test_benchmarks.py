@@ -135,7 +135,7 @@ def test_suite_report_puts_runs_side_by_side(tmp_path, monkeypatch):
             backend = "jax" if "backend" not in opts else "jax-single" if population == 1 else f"jax-{opts['backend']}"
         else:
             backend = f"torch-{opts['mode']}" + ("-1thread" if opts["threads"] == "1" else "")
-        rate = {"jax": 30.0, "jax-single": 30.0, "jax-vmap": 6.0, "jax-map": 9.0, "torch-eager": 10.0,
+        rate = {"jax": 30.0, "jax-single": 30.0, "jax-vmap": 6.0, "jax-map": 9.0, "jax-loop": 7.5, "torch-eager": 10.0,
                 "torch-eager-1thread": 20.0}[backend]
         return dict(variant=opts["variant"], batch_size=int(opts["batch_size"]), population=population,
                     backend=backend, steps_per_sec=rate, model_steps_per_sec=rate * population,
