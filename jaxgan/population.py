@@ -170,6 +170,10 @@ def resolve_backend(backend: str, num_members: int, mesh: Mesh | None) -> str:
         return "vmap"
     if num_members == 1 and mesh is None:
         return "single"  # the plain engine, no population machinery
+    if mesh is not None:  # one jitted program over the mesh
+        if backend == "loop":
+            raise ValueError("population_backend=loop runs members from the host: a mesh needs vmap, map or auto")
+        return "vmap" if backend == "auto" else backend
     if backend == "auto":
         return AUTO_BACKEND.get(jax.default_backend(), "vmap")
     return backend
