@@ -125,7 +125,9 @@ def _params(state):
     return [np.asarray(x) for x in jax.tree_util.tree_leaves((state.params, state.model_state))]
 
 
-@pytest.mark.parametrize("variant", [pytest.param("mmd_dcgan"), pytest.param("dcgan_small"),
+# One DCGAN through the CLI in the default suite (dcgan_small: batch norm state and exact resume); the others
+# compile the same parts (minutes on 2 cores), so they run with -m slow.
+@pytest.mark.parametrize("variant", [pytest.param("mmd_dcgan", marks=pytest.mark.slow), pytest.param("dcgan_small"),
                                      pytest.param("dcgan", marks=pytest.mark.slow),
                                      pytest.param("mmd_dcgan_eta0", marks=pytest.mark.slow)])
 def test_variant_trains_through_the_cli_and_resumes_exactly(variant, tiny_idx_dir, tmp_path):
