@@ -137,7 +137,8 @@ SHARDED = textwrap.dedent("""
     s, _ = dp.jit_train_chunk(dp.init(), *dp.put_data(ds.images, ds.labels), 3)
     hlo = dp.jit_train_chunk.lower(dp.init(), *dp.put_data(ds.images, ds.labels), 3).compile().as_text()
     out["data:8"] = dict(diff=max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(
-        jax.tree_util.tree_leaves(single.members.params), jax.tree_util.tree_leaves(s.members.params))),
+        jax.tree_util.tree_leaves(one.member_state(single, 0).params),
+        jax.tree_util.tree_leaves(dp.member_state(s, 0).params))),
         all_reduce="all-reduce" in hlo)
     print(json.dumps(out))
 """)
