@@ -41,10 +41,10 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxgan import engine
 
 BACKENDS = ("auto", "vmap", "map", "loop")
-# On CPU the cores are already busy with one model's matmuls (batch 64 and up): populations cannot fill idle
-# compute, and vmap/map measured at or below one model's per-model rate (benchmarks/RESULTS.md). `loop` runs
-# exactly a single run's compiled program per member (one compile, the single run's compile time), so it keeps
-# the single model's rate. Every other platform: vmap.
+# On CPU one model's matmuls (batch 64 and up) already keep both cores busy, so no backend fills idle compute:
+# at P=4 (vanilla, batch 64, one process, loaded machine) single 9.1, map 8.2, loop 8.4, vmap 8.1 model-steps/s,
+# i.e. equal within the noise. `loop` is chosen because it runs exactly a single run's compiled program per
+# member: one compile, with the single run's compile time (map/vmap compiled 2-3x longer). Elsewhere: vmap.
 AUTO_BACKEND = {"cpu": "loop"}
 MESH_AXES = ("pop", "data")
 
