@@ -211,7 +211,7 @@ class GAN:
             inputs = regularizers.RegularizerInputs(
                 critic=lambda x, labels, k: self.critic(d_params, d_state, x, labels, k)[0][0],
                 params=d_params, real=real, fake=fake, real_labels=real_labels, fake_labels=fake_labels,
-                real_features=real_feats, fake_features=fake_feats, key=k_reg)
+                real_features=real_feats, fake_features=fake_feats, key=k_reg, latents=z)
             penalty, metrics = regularizers.apply_all(self.d_regularizers, inputs, prefix="d/")
             real_score, fake_score = self.objective.realness(real_logits), self.objective.realness(fake_logits)
             metrics.update({"d/adv_loss": loss, "d/real_logit": real_score.mean(), "d/fake_logit": fake_score.mean(),
@@ -243,7 +243,7 @@ class GAN:
             inputs = regularizers.RegularizerInputs(
                 critic=lambda x, labels, k: self.critic(d_params, d_state, x, labels, k)[0][0],
                 params=g_params, real=real, fake=fake, real_labels=real_labels, fake_labels=fake_labels,
-                real_features=real_feats, fake_features=fake_feats, key=k_reg)
+                real_features=real_feats, fake_features=fake_feats, key=k_reg, latents=z)
             penalty, metrics = regularizers.apply_all(self.g_regularizers, inputs, prefix="g/")
             metrics["g/adv_loss"] = loss
             return loss + penalty, (metrics, g_state)

@@ -100,3 +100,58 @@ def test_twin_objective_against_numpy():
     np.testing.assert_allclose(float(obj.g_loss(j(fake), j(y_fake))), g, rtol=1e-5)
     # Realness ignores the twin columns: log sum_k exp(l_k) - l_fake over the first 11.
     np.testing.assert_allclose(obj.realness(j(real)), np.log(np.exp(real[:, :10]).sum(1)) - real[:, 10], rtol=1e-5)
+
+
+def naive_mode_seeking(images: np.ndarray, latents: np.ndarray, labels: np.ndarray, eps: float = 1e-5):
+    """MSGAN's term pair by pair: mean over ordered same-class pairs i != j of 1 / (L1 image / L1 latent + eps)."""
+    terms, ratios = [], []
+    for i in range(len(images)):
+        for j in range(len(images)):
+            if i != j and labels[i] == labels[j]:
+                r = np.abs(images[i] - images[j]).mean() / np.abs(latents[i] - latents[j]).mean()
+                terms.append(1.0 / (r + eps))
+                ratios.append(r)
+    return np.mean(terms), np.mean(ratios)
+
+
+def test_mode_seeking_matches_a_pair_loop_and_grows_when_a_class_collapses():
+    from jaxgan.regularizers import mode_seeking_loss
+
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, size=(12, 4, 4, 1)).astype(np.float32)
+    latents = rng.normal(size=(12, 5)).astype(np.float32)
+    labels = np.array([0, 1, 2, 0, 1, 2, 0, 1, 3, 3, 0, 4])  # class 4 has a single row: no pair
+    loss, ratio = mode_seeking_loss(jnp.asarray(images), jnp.asarray(latents), jnp.asarray(labels))
+    want_loss, want_ratio = naive_mode_seeking(images, latents, labels)
+    np.testing.assert_allclose([loss, ratio], [want_loss, want_ratio], rtol=1e-5)
+    # One image per class (different latents): the ratio is 0 and the term is 1 / eps.
+    collapsed = images[labels]
+    loss_c, ratio_c = mode_seeking_loss(jnp.asarray(collapsed), jnp.asarray(latents), jnp.asarray(labels))
+    assert float(ratio_c) == 0.0 and float(loss_c) == pytest.approx(1e5)
+    # Its gradient is finite (the masked diagonal has 0 / 0) and pushes same-class images apart.
+    grad = jax.grad(lambda x: mode_seeking_loss(x, jnp.asarray(latents), jnp.asarray(labels))[0])(
+        jnp.asarray(images))
+    assert np.isfinite(np.asarray(grad)).all()
+    moved = mode_seeking_loss(jnp.asarray(images) - 1e-3 * grad, jnp.asarray(latents), jnp.asarray(labels))[0]
+    assert float(moved) < float(loss)
+
+
+def test_mode_seeking_regularizer_sees_the_latents_of_the_fake_batch_in_the_engine(tiny_idx_dir):
+    from conftest import tiny_config
+
+    from jaxgan import engine, regularizers
+
+    config = tiny_config("gm_gan", tiny_idx_dir)
+    config.g_regularizers.mode_seeking = dict(weight=2.0)
+    gan = engine.build_gan(config, (28, 28, 1), 10, 64)
+    state = gan.init(jax.random.PRNGKey(0))
+    real = jax.random.uniform(jax.random.PRNGKey(1), (16, 28, 28, 1), minval=-1, maxval=1)
+    key = jax.random.PRNGKey(2)
+    _, metrics = gan.g_update(state, real, jnp.zeros((16,), jnp.int32), key)
+    # The same draw by hand: g_update's first split is the latent key, its second the generator's.
+    k_latent, k_gen = jax.random.split(key, 5)[:2]
+    z, y = gan.sample_latent(state.params["prior"], k_latent, 16, train=True)
+    fake, _ = gan.generate_from(state.params, state.model_state, z, y, k_gen, train=True)
+    want, ratio = regularizers.mode_seeking_loss(fake, z, y)
+    np.testing.assert_allclose(metrics["g/mode_seeking_ratio"], ratio, rtol=1e-5)
+    np.testing.assert_allclose(metrics["g/loss"] - metrics["g/adv_loss"], 2.0 * want, rtol=1e-4)

@@ -18,7 +18,8 @@ class RegularizerInputs(NamedTuple):
 
     critic: `(x [B,H,W,C], labels [B], key) -> logits [B, n_out]`, D with its current params (augmentation
     and dropout as in training); params: the updated player's parameters; real/fake: `[B, H, W, C]` batches;
-    *_features: D's penultimate features `[B, F]`; key: randomness for the regulariser.
+    *_features: D's penultimate features `[B, F]`; key: randomness for the regulariser; latents: the
+    latents `[B, d]` the fake batch was generated from (None where a caller has none).
     """
 
     critic: Callable[[jax.Array, jax.Array, jax.Array], jax.Array]
@@ -30,6 +31,7 @@ class RegularizerInputs(NamedTuple):
     real_features: jax.Array
     fake_features: jax.Array
     key: jax.Array
+    latents: jax.Array | None = None
 
 
 Regularizer = Callable[[RegularizerInputs], tuple[jax.Array, dict[str, jax.Array]]]
