@@ -103,12 +103,13 @@ def test_twin_objective_against_numpy():
 
 
 def naive_mode_seeking(images: np.ndarray, latents: np.ndarray, labels: np.ndarray, eps: float = 1e-5):
-    """MSGAN's term pair by pair: mean over ordered same-class pairs i != j of 1 / (L1 image / L1 latent + eps)."""
+    """MSGAN's term pair by pair: mean over ordered same-class pairs i != j of 1 / (RMS image / RMS latent + eps)."""
+    rms = lambda a, b: np.sqrt(np.mean((a.astype(np.float64) - b) ** 2))
     terms, ratios = [], []
     for i in range(len(images)):
         for j in range(len(images)):
             if i != j and labels[i] == labels[j]:
-                r = np.abs(images[i] - images[j]).mean() / np.abs(latents[i] - latents[j]).mean()
+                r = rms(images[i], images[j]) / rms(latents[i], latents[j])
                 terms.append(1.0 / (r + eps))
                 ratios.append(r)
     return np.mean(terms), np.mean(ratios)
@@ -124,10 +125,10 @@ def test_mode_seeking_matches_a_pair_loop_and_grows_when_a_class_collapses():
     loss, ratio = mode_seeking_loss(jnp.asarray(images), jnp.asarray(latents), jnp.asarray(labels))
     want_loss, want_ratio = naive_mode_seeking(images, latents, labels)
     np.testing.assert_allclose([loss, ratio], [want_loss, want_ratio], rtol=1e-5)
-    # One image per class (different latents): the ratio is 0 and the term is 1 / eps.
+    # One image per class (different latents): the ratio is ~0 and the term ~1 / eps.
     collapsed = images[labels]
     loss_c, ratio_c = mode_seeking_loss(jnp.asarray(collapsed), jnp.asarray(latents), jnp.asarray(labels))
-    assert float(ratio_c) == 0.0 and float(loss_c) == pytest.approx(1e5)
+    assert float(ratio_c) < 1e-4 and float(loss_c) > 1e4 * float(loss)
     # Its gradient is finite (the masked diagonal has 0 / 0) and pushes same-class images apart.
     grad = jax.grad(lambda x: mode_seeking_loss(x, jnp.asarray(latents), jnp.asarray(labels))[0])(
         jnp.asarray(images))
