@@ -43,6 +43,23 @@ STUDIES = {
         "centred": ("gm_gan_seed", {"latent.mean_range": 0.0}),  # every component N(0, 1.4^2 I): G cannot see y
         "mean_range1": ("gm_gan_seed", {"latent.mean_range": 1.0}),  # seed 000 Table 2's c = 1
         "gm_gan": ("gm_gan", {}),
+        "vanilla_lr8e-5": ("vanilla", {"optim.generator.learning_rate": 8e-5,
+                                       "optim.discriminator.learning_rate": 8e-5}),
+        "unsup_lr2e-4": ("gm_gan_unsup", {"optim.generator.learning_rate": 2e-4,
+                                          "optim.discriminator.learning_rate": 2e-4}),
+        "mean_range0.5": ("gm_gan_seed", {"latent.mean_range": 0.5}),
+        "mean_range1_lr2e-4": ("gm_gan_seed", {"latent.mean_range": 1.0, "optim.generator.learning_rate": 2e-4,
+                                               "optim.discriminator.learning_rate": 2e-4}),
+        "ms1": ("gm_gan_seed", {"g_regularizers.mode_seeking": {"weight": 1.0}}),
+        "ms1_mean_range1": ("gm_gan_seed", {"g_regularizers.mode_seeking": {"weight": 1.0},
+                                            "latent.mean_range": 1.0}),
+        "ms1_lr2e-4": ("gm_gan_seed", {"g_regularizers.mode_seeking": {"weight": 1.0},
+                                       "optim.generator.learning_rate": 2e-4,
+                                       "optim.discriminator.learning_rate": 2e-4}),
+        "ms1_mean_range1_lr2e-4": ("gm_gan_seed", {"g_regularizers.mode_seeking": {"weight": 1.0},
+                                                   "latent.mean_range": 1.0,
+                                                   "optim.generator.learning_rate": 2e-4,
+                                                   "optim.discriminator.learning_rate": 2e-4}),
     },
     "sigma0": {f"sigma0={s}": ("gm_gan", {"latent.sigma0": s}) for s in (1.1, 1.4, 1.7)},
 }
