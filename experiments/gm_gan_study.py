@@ -3,6 +3,8 @@
     nice -n 5 python experiments/gm_gan_study.py --study=collapse --steps=3000
     nice -n 5 python experiments/gm_gan_study.py --study=sigma0 --steps=5000 --seeds=0,1,2
     python experiments/gm_gan_study.py --table=experiments/gm_gan_collapse.jsonl   # markdown table
+    python experiments/gm_gan_study.py --table=experiments/gm_gan_sigma0.jsonl     # also takes the JSON lines
+                                           # of `python -m jaxgan.evaluate` on a population workdir
 
 Each setting is a variant plus config overrides. All seeds of a setting train in one call
 (`jax.vmap(engine.make_train(...))`; seed s is the run `--config.seed=s` would make), on the config's data
@@ -142,6 +144,9 @@ def table(path: str) -> str:
     with open(path) as f:
         for line in f:
             r = json.loads(line)
+            if "member_settings" in r:  # a line of `python -m jaxgan.evaluate` on a population workdir
+                r.update(overrides=r["member_settings"], seed=r["member_seed"], steps=r["step"],
+                         setting=", ".join(f"{k}={v:g}" for k, v in r["member_settings"].items()))
             rows.setdefault(r["setting"], []).append(r)
     out = ["| setting | overrides | steps | seeds | " + " | ".join(COLUMNS) + " |", "|---" * (4 + len(COLUMNS)) + "|"]
     for name, rs in rows.items():
