@@ -203,7 +203,7 @@ def test_first_adam_update_scales_with_each_groups_learning_rate(tiny_idx_dir):
 def test_mixture_learning_rate_zero_equals_static_mode(tiny_idx_dir):
     results = {}
     for name, config in {
-            "lr0": tiny_config("gm_gan", tiny_idx_dir, **{"optim.prior.learning_rate": 0.0}),
+            "lr0": tiny_config("gm_gan_seed", tiny_idx_dir, **{"optim.prior.learning_rate": 0.0}),
             "static": tiny_config("gm_gan_static", tiny_idx_dir)}.items():
         gan, ds = build(config, tiny_idx_dir)
         images, labels = data.to_device(ds)
