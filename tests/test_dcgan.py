@@ -92,12 +92,13 @@ def test_virtual_batch_norm_reference_is_chosen_once_and_examples_are_independen
     gan = engine.build_gan(config, ds.image_shape, ds.num_classes, ds.size)
     state0 = gan.init(jax.random.PRNGKey(0))
     assert not state0.model_state["discriminator"]["vbn"]["reference"]["chosen"]
-    state1, _ = gan.train_chunk(state0, images, labels, 1)
+    chunk = jax.jit(gan.train_chunk, static_argnums=3)  # jitted (not donating): un-jitted steps are slow
+    state1, _ = chunk(state0, images, labels, 1)
     d_ref = state1.model_state["discriminator"]["vbn"]["reference"]
     # D's reference: the first 6 images of the first real batch (the initial epoch order's first batch).
     first_batch = data.gather_batch(images, labels, state0.data_order, 0, config.batch_size)[0]
     np.testing.assert_allclose(d_ref["reference"], first_batch[:6], atol=1e-6)  # the same scaled pixels
-    state3, _ = gan.train_chunk(state1, images, labels, 2)
+    state3, _ = chunk(state1, images, labels, 2)
     for net in ("generator", "discriminator"):
         jax.tree_util.tree_map(np.testing.assert_array_equal, state3.model_state[net]["vbn"],
                                state1.model_state[net]["vbn"])
@@ -105,9 +106,10 @@ def test_virtual_batch_norm_reference_is_chosen_once_and_examples_are_independen
     # No example depends on the rest of its batch, in evaluation and in training.
     z = jax.random.normal(jax.random.PRNGKey(1), (5, config.latent.dim))
     g_vars = {"params": state3.params["generator"], **state3.model_state["generator"]}
-    np.testing.assert_allclose(gan.generator.apply(g_vars, z)[:2], gan.generator.apply(g_vars, z[:2]), atol=1e-6)
+    generate = jax.jit(lambda z: gan.generator.apply(g_vars, z))
+    np.testing.assert_allclose(generate(z)[:2], generate(z[:2]), atol=1e-6)
     d_vars = {"params": state3.params["discriminator"], **state3.model_state["discriminator"]}
-    train_d = lambda x: gan.discriminator.apply(d_vars, x, train=True, mutable=["vbn"])[0][0]
+    train_d = jax.jit(lambda x: gan.discriminator.apply(d_vars, x, train=True, mutable=["vbn"])[0][0])
     np.testing.assert_allclose(train_d(images[:5])[:2], train_d(images[:2]), atol=1e-5)
 
 
@@ -125,32 +127,20 @@ def _params(state):
     return [np.asarray(x) for x in jax.tree_util.tree_leaves((state.params, state.model_state))]
 
 
-# One DCGAN through the CLI in the default suite (dcgan_small: batch norm state and exact resume); the others
-# compile the same parts (minutes on 2 cores), so they run with -m slow.
+# One DCGAN in the default suite (dcgan_small: virtual batch norm state and exact resume); the others compile
+# the same parts (minutes on 2 cores), so they run with -m slow. The CLI's own resume path is tested in test_cli.
 @pytest.mark.parametrize("variant", [pytest.param("mmd_dcgan", marks=pytest.mark.slow), pytest.param("dcgan_small"),
                                      pytest.param("dcgan", marks=pytest.mark.slow),
                                      pytest.param("mmd_dcgan_eta0", marks=pytest.mark.slow)])
-def test_variant_trains_through_the_cli_and_resumes_exactly(variant, tiny_idx_dir, tmp_path):
-    """Steps 0-2 in-process, 2-4 by `python -m jaxgan.train` resuming the workdir; equal to 4 straight steps."""
-    import os
-    import subprocess
-    import sys
-
+def test_variant_trains_and_resumes_exactly(variant, tiny_idx_dir, tmp_path):
+    """Steps 0-2, then 2-4 resuming the workdir from its checkpoint; equal to 4 straight steps."""
     from jaxgan import trainer, workdir as workdir_lib
 
     small = {"generator.channels": (8, 4), "discriminator.channels": (4, 8), "generator.reference_size": 6,
              "discriminator.reference_size": 6}
     straight = trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, **small), str(tmp_path / "a"))
     trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, steps=2, **small), str(tmp_path / "b"))
-    flags = [f"--config.{k}={v}".replace(" ", "") for k, v in small.items()]
-    flags += ["--config.batch_size=8", "--config.steps=4", "--config.steps_per_call=2", "--config.log_every=2",
-              "--config.sample_every=4", "--config.checkpoint_every=2", "--config.num_samples=4",
-              f"--config.data.name=idx:{tiny_idx_dir}"]
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    result = subprocess.run([sys.executable, "-m", "jaxgan.train", f"--variant={variant}",
-                             f"--workdir={tmp_path / 'b'}", *flags], capture_output=True, text=True, cwd=root,
-                            timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+    trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, steps=4, **small), str(tmp_path / "b"))
     resumed = workdir_lib.load_run(str(tmp_path / "b"))[2]
     assert int(straight.step) == int(resumed.step) == 4
     for a, b in zip(_params(straight), _params(resumed)):

@@ -47,17 +47,6 @@ def test_same_seed_same_run_other_seed_other_run(tiny_idx_dir):
     assert not np.allclose(a.params["generator"]["Dense_0"]["kernel"], c.params["generator"]["Dense_0"]["kernel"])
 
 
-def test_population_vmap_equals_separate_runs(tiny_idx_dir):
-    gan, (images, labels) = build(tiny_idx_dir)
-    train = engine.make_train(gan, 2)
-    keys = jax.random.split(jax.random.PRNGKey(7), 2)
-    population, metrics = jax.jit(jax.vmap(train, in_axes=(0, None, None)))(keys, images, labels)
-    assert metrics["d/loss"].shape == (2, 2)
-    single, _ = jax.jit(train)(keys[1], images, labels)
-    np.testing.assert_allclose(population.params["discriminator"]["Dense_0"]["kernel"][1],
-                               single.params["discriminator"]["Dense_0"]["kernel"], rtol=1e-5, atol=1e-6)
-
-
 def test_g_every_skips_generator_updates(tiny_idx_dir):
     gan, (images, labels) = build(tiny_idx_dir, g_every=2)
     step = jax.jit(gan.train_step)

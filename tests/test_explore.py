@@ -200,7 +200,7 @@ def test_sample_npz_records_the_class_of_every_sample(run, tmp_path):
     drawn = gan.sample_latent(state.params["prior"], key, 30)[1]  # the prior's own label draw for this key
     np.testing.assert_array_equal(saved["labels"], np.asarray(drawn))
     assert len(set(saved["labels"].tolist())) > 1
-    np.testing.assert_allclose(saved["images"], np.asarray(gan.generate(state, key, 30)), atol=1e-6)
+    np.testing.assert_allclose(saved["images"], np.asarray(gan.generate(state, key, 30)), atol=1e-5)  # two compilations
 
 
 def test_evaluate_reports_the_class_score_of_gm_gan(run):

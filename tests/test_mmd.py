@@ -100,9 +100,9 @@ def test_g_regularizers_get_d_penultimate_features_and_g_loss_adds_eta_mmd2():
     state = gan.init(jax.random.PRNGKey(0))
     real = jax.random.uniform(jax.random.PRNGKey(1), (8, 28, 28, 1), minval=-1, maxval=1)
     labels = jnp.zeros((8,), jnp.int32)
-    _, metrics = gan.g_update(state, real, labels, jax.random.PRNGKey(2))
+    _, metrics = jax.jit(gan.g_update)(state, real, labels, jax.random.PRNGKey(2))  # jitted: op-by-op convs are slow
     d_vars = {"params": state.params["discriminator"], **state.model_state["discriminator"]}
-    manual = lambda x: gan.discriminator.apply(d_vars, x, labels, train=True, mutable=["batch_stats"])[0][1]
+    manual = jax.jit(lambda x: gan.discriminator.apply(d_vars, x, labels, train=True, mutable=["batch_stats"])[0][1])
     np.testing.assert_allclose(metrics["g/real_features"], manual(real), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(metrics["g/fake_features"], manual(metrics["g/fake"]), rtol=1e-5, atol=1e-6)
     assert metrics["g/real_features"].shape == (8, 7 * 7 * 8)  # the flattened last conv block
