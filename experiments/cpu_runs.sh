@@ -12,7 +12,7 @@ for v in wgan wgan_clip wgan_gp wgan_gp_conv; do
   python -m jaxgan.train --variant=$v --workdir="$out/$v" --config.data.name=$fashion \
     --config.steps=1500 --config.log_every=100 --config.sample_every=500
 done
-python -m jaxgan.train --variant=gm_gan --workdir="$out/gm_gan" --config.data.name=$mnist \
+python -m jaxgan.train --variant=gm_gan_seed --workdir="$out/gm_gan" --config.data.name=$mnist \
   --config.data.split=test --config.steps=3000
 
 for v in vanilla wgan wgan_clip wgan_gp wgan_gp_conv; do
