@@ -128,7 +128,8 @@ def _params(state):
 
 
 # One DCGAN in the default suite (dcgan_small: virtual batch norm state and exact resume); the others compile
-# the same parts (minutes on 2 cores), so they run with -m slow. The CLI's own resume path is tested in test_cli.
+# the same parts (minutes on 2 cores), so they run with -m slow. Resume goes through the trainer the CLI calls
+# (`python -m jaxgan.train` itself runs end to end in tests/test_cli.py).
 @pytest.mark.parametrize("variant", [pytest.param("mmd_dcgan", marks=pytest.mark.slow), pytest.param("dcgan_small"),
                                      pytest.param("dcgan", marks=pytest.mark.slow),
                                      pytest.param("mmd_dcgan_eta0", marks=pytest.mark.slow)])

@@ -41,8 +41,7 @@ def max_abs_diff(a, b):
                for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)))
 
 
-# map (lax.map) is never auto's choice; it runs with -m slow.
-@pytest.mark.parametrize("backend", ["vmap", pytest.param("map", marks=pytest.mark.slow), "loop"])
+@pytest.mark.parametrize("backend", ["vmap", "map", "loop"])
 def test_member_i_equals_the_single_run_with_seed_plus_i(tiny, tiny_idx_dir, backend):
     ds, (images, labels) = tiny
     config = tiny_config("gm_gan", tiny_idx_dir, seed=3)
