@@ -23,7 +23,8 @@ import time
 import jax
 
 from benchmarks.steps_per_sec import build_config
-from jaxgan import data, engine
+from jaxgan.data import datasets as data
+from jaxgan.core import engine
 
 DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
                             "fashion_mnist")

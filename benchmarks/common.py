@@ -40,7 +40,7 @@ def load_images(data: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
     and labels of the same shapes (throughput does not depend on pixel values).
     """
     if data == "auto" and (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
-        from jaxgan import data as data_lib
+        from jaxgan.data import datasets as data_lib
 
         ds = data_lib.load_idx(str(SHARED_MNIST), "test")
         return ds.images, ds.labels, f"mnist test split ({ds.size} digits)"
@@ -74,7 +74,7 @@ class Parser(argparse.ArgumentParser):
     """argparse with the project's bad-input contract: one `error: ...` line, exit status 2."""
 
     def error(self, message: str):
-        from jaxgan import cli
+        from jaxgan.cli import common as cli
 
         cli.fail(message)
 

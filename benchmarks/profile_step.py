@@ -19,7 +19,7 @@ import tempfile
 import jax
 
 from benchmarks import common, steps_per_sec
-from jaxgan import engine
+from jaxgan.core import engine
 
 
 def op_times(trace_dir: str) -> collections.Counter:

@@ -28,8 +28,10 @@ import jax.numpy as jnp
 import ml_collections
 
 from benchmarks import common, flops
-from jaxgan import cli, configs, engine
-from jaxgan import population as population_lib
+from jaxgan import configs
+from jaxgan.cli import common as cli
+from jaxgan.core import engine
+from jaxgan.population import population as population_lib
 
 PEAK_SIZES = (256, 512, 1024)  # square float32 matmuls; small ones run from cache, large ones from memory
 

@@ -280,7 +280,8 @@ def benchmark(variant: str, batch_size: int, mode: str = "eager", steps: int = 5
 
 
 def main(argv: list[str] | None = None) -> None:
-    from jaxgan import cli, configs
+    from jaxgan import configs
+    from jaxgan.cli import common as cli
 
     parser = common.Parser(prog="python -m benchmarks.torch_reference", description=__doc__.splitlines()[0])
     parser.add_argument("--variant", required=True)

@@ -18,7 +18,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from benchmarks.bench_train import build, timed_chunk  # noqa: E402  (the benchmark's own build and timer)
 
-from jaxgan import data  # noqa: E402
+from jaxgan.data import datasets as data  # noqa: E402
 
 RUNS = (("vanilla", "vanilla", []), ("dcgan", "dcgan", []),
         ("dcgan (lax convs)", "dcgan", ["generator.conv_impl=lax", "discriminator.conv_impl=lax"]),

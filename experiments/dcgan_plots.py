@@ -13,7 +13,7 @@ import sys
 
 from matplotlib.figure import Figure
 
-from jaxgan.plots import read_history
+from jaxgan.viz.plots import read_history
 
 RUNS = ("dcgan", "mmd_dcgan", "mmd_dcgan_eta0")
 KEYS = (("g/mmd2", "MMD^2(D-features fake, real)"), ("g/adv_loss", "G adversarial loss"), ("d/loss", "D loss"))

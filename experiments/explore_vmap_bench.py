@@ -14,7 +14,8 @@ import time
 import jax
 import numpy as np
 
-from jaxgan import evaluator, synthetic
+from jaxgan.eval import evaluator
+from jaxgan.analysis import synthetic
 
 
 def main():

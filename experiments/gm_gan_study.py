@@ -114,7 +114,10 @@ def run_setting(name: str, variant: str, overrides: dict, steps: int, seeds: lis
     import jax
     import jax.numpy as jnp
 
-    from jaxgan import configs, data, engine, evaluation
+    from jaxgan import configs
+    from jaxgan.data import datasets as data
+    from jaxgan.core import engine
+    from jaxgan.eval import evaluation
 
     config = configs.get_config(variant)
     config.update_from_flattened_dict(overrides)

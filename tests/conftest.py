@@ -90,7 +90,7 @@ def tiny_config(variant: str, data_dir: pathlib.Path | str, **overrides):
 @pytest.fixture(scope="session")
 def tiny_run(tiny_idx_dir, tmp_path_factory):
     """`tiny_run(variant)` -> workdir of a `tiny_config` run of `variant`, trained once per test session."""
-    from jaxgan import trainer
+    from jaxgan.run import trainer
 
     workdirs = {}
 

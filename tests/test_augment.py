@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan import augment
+from jaxgan.parts import augment
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from benchmarks import common, flops, run, steps_per_sec
-from jaxgan import engine
+from jaxgan.core import engine
 
 TINY = ("generator.hidden=(16,16)", "discriminator.hidden=(16,16)")
 

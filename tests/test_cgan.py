@@ -16,9 +16,14 @@ import optax
 import pytest
 from conftest import tiny_config
 
-from jaxgan import configs, data, engine, losses, trainer, workdir as workdir_lib
-from jaxgan.models import conditioning, resnet
-from jaxgan.models.cgan_mlp import ConditionalMLPDiscriminator, ConditionalMLPGenerator
+from jaxgan import configs
+from jaxgan.data import datasets as data
+from jaxgan.core import engine
+from jaxgan.parts import losses
+from jaxgan.run import trainer
+from jaxgan.run import workdir as workdir_lib
+from jaxgan.parts.models import conditioning, resnet
+from jaxgan.parts.models.cgan_mlp import ConditionalMLPDiscriminator, ConditionalMLPGenerator
 
 CGAN_VARIANTS = ("cgan_mlp", "cgan_resnet", "cgan_resnet_adaptive", "cgan_proj")
 TINY_RESNET = {"generator.channels": (4, 4), "discriminator.channels": (4, 4, 4)}

@@ -7,7 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan import configs, engine
+from jaxgan import configs
+from jaxgan.core import engine
 
 
 def _gan(dtype: str) -> engine.GAN:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import write_idx
-from jaxgan import data
+from jaxgan.data import datasets as data
 
 MNIST_TEST_CLASS_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # from shared/data/README.md
 

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from jaxgan import configs, data, engine
-from jaxgan.models.conv_transpose import PatchConvTranspose
-from jaxgan.models.dcgan import DCGANDiscriminator, DCGANGenerator
-from jaxgan.models.normalization import VirtualBatchNorm
+from jaxgan import configs
+from jaxgan.data import datasets as data
+from jaxgan.core import engine
+from jaxgan.parts.models.conv_transpose import PatchConvTranspose
+from jaxgan.parts.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from jaxgan.parts.models.normalization import VirtualBatchNorm
 
 DCGAN_VARIANTS = ("dcgan", "dcgan_small", "mmd_dcgan", "mmd_dcgan_eta0")
 
@@ -135,7 +137,8 @@ def _params(state):
                                      pytest.param("mmd_dcgan_eta0", marks=pytest.mark.slow)])
 def test_variant_trains_and_resumes_exactly(variant, tiny_idx_dir, tmp_path):
     """Steps 0-2, then 2-4 resuming the workdir from its checkpoint; equal to 4 straight steps."""
-    from jaxgan import trainer, workdir as workdir_lib
+    from jaxgan.run import trainer
+    from jaxgan.run import workdir as workdir_lib
 
     small = {"generator.channels": (8, 4), "discriminator.channels": (4, 8), "generator.reference_size": 6,
              "discriminator.reference_size": 6}

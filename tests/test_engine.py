@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import tiny_config
-from jaxgan import data, engine
+from jaxgan.data import datasets as data
+from jaxgan.core import engine
 
 
 def build(tiny_idx_dir, variant="vanilla", **overrides):

@@ -12,8 +12,13 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from jaxgan import baselines, data, engine, evaluation, plots, trainer
-from jaxgan import evaluator as ev
+from jaxgan.eval import baselines
+from jaxgan.data import datasets as data
+from jaxgan.core import engine
+from jaxgan.eval import evaluation
+from jaxgan.viz import plots
+from jaxgan.run import trainer
+from jaxgan.eval import evaluator as ev
 
 TINY = ev.Settings(epochs=1)  # what the CLI tests ask for with --evaluator_epochs=1, so they reuse its cache entry
 METRIC_KEYS = {"fid", "is", "is_std", "precision", "recall", "density", "coverage", "kid", "kid_std", "num_samples",
@@ -109,7 +114,7 @@ def test_real_baseline_is_near_the_floor_and_pca_is_not(tiny_idx_dir, cache):
 
 
 def test_periodic_evaluator_and_rejection(trained_run, tiny_idx_dir, cache):
-    from jaxgan import workdir as workdir_lib
+    from jaxgan.run import workdir as workdir_lib
 
     config, gan, state, meta = workdir_lib.load_run(trained_run)
     config.eval_num_samples = 32

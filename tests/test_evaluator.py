@@ -13,8 +13,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan import data, heldout
-from jaxgan import evaluator as ev
+from jaxgan.data import datasets as data
+from jaxgan.data import heldout
+from jaxgan.eval import evaluator as ev
 
 TINY = ev.Settings(epochs=1, channels=(8, 16))
 

@@ -12,7 +12,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan import configs, explore, workdir as workdir_lib
+from jaxgan import configs
+from jaxgan.analysis import explore
+from jaxgan.run import workdir as workdir_lib
 
 # The MLP cGAN runs by default; the conv ones (same code path, long compiles) with -m slow.
 CONDITIONAL = [pytest.param(v, marks=[pytest.mark.slow] if v != "cgan_mlp" else [])
@@ -94,7 +96,7 @@ def test_interpolation_endpoints_are_direct_samples(run):
 @pytest.mark.parametrize("variant", CONDITIONAL)
 def test_conditional_variants(variant, tiny_run, tmp_path):
     """A conditional GAN's class space is its label codes: the same checks as for GM-GAN."""
-    from jaxgan import evaluation
+    from jaxgan.eval import evaluation
 
     workdir = tiny_run(variant)
     config, gan, state, meta = workdir_lib.load_run(str(workdir))
@@ -206,7 +208,7 @@ def test_sample_npz_records_the_class_of_every_sample(run, tmp_path):
 def test_evaluate_reports_the_class_score_of_gm_gan(run):
     """Seed 004's classifier score (the share of samples whose requested class the classifier recovers) is
     `class_accuracy`, which jaxgan.evaluate reports for the GANs `is_conditional` accepts."""
-    from jaxgan import evaluation
+    from jaxgan.eval import evaluation
 
     workdir, gan, state, _ = run
     config = workdir_lib.load_run(str(workdir))[0]

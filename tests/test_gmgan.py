@@ -12,7 +12,14 @@ import optax
 import pytest
 from conftest import tiny_config
 
-from jaxgan import configs, data, engine, grids, latents, losses, monitors, trainer
+from jaxgan import configs
+from jaxgan.data import datasets as data
+from jaxgan.core import engine
+from jaxgan.viz import grids
+from jaxgan.parts import latents
+from jaxgan.parts import losses
+from jaxgan.parts import monitors
+from jaxgan.run import trainer
 
 GM_VARIANTS = ("gm_gan", "gm_gan_unsup", "gm_gan_sep", "gm_gan_static")
 

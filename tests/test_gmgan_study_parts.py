@@ -8,9 +8,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan import losses
-from jaxgan.models import MLPDiscriminator
-from jaxgan.models.minibatch_std import class_minibatch_std
+from jaxgan.parts import losses
+from jaxgan.parts.models import MLPDiscriminator
+from jaxgan.parts.models.minibatch_std import class_minibatch_std
 
 
 def naive_class_std(h: np.ndarray, labels: np.ndarray, eps: float = 1e-8) -> np.ndarray:
@@ -116,7 +116,7 @@ def naive_mode_seeking(images: np.ndarray, latents: np.ndarray, labels: np.ndarr
 
 
 def test_mode_seeking_matches_a_pair_loop_and_grows_when_a_class_collapses():
-    from jaxgan.regularizers import mode_seeking_loss
+    from jaxgan.parts.regularizers import mode_seeking_loss
 
     rng = np.random.default_rng(0)
     images = rng.uniform(-1, 1, size=(12, 4, 4, 1)).astype(np.float32)
@@ -140,7 +140,8 @@ def test_mode_seeking_matches_a_pair_loop_and_grows_when_a_class_collapses():
 def test_mode_seeking_regularizer_sees_the_latents_of_the_fake_batch_in_the_engine(tiny_idx_dir):
     from conftest import tiny_config
 
-    from jaxgan import engine, regularizers
+    from jaxgan.core import engine
+    from jaxgan.parts import regularizers
 
     config = tiny_config("gm_gan", tiny_idx_dir)
     config.g_regularizers.mode_seeking = dict(weight=2.0)

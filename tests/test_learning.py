@@ -19,8 +19,11 @@ import os
 import jax
 import pytest
 
-from jaxgan import configs, data, engine, evaluation
-from jaxgan import evaluator as evaluator_lib
+from jaxgan import configs
+from jaxgan.data import datasets as data
+from jaxgan.core import engine
+from jaxgan.eval import evaluation
+from jaxgan.eval import evaluator as evaluator_lib
 
 # The evaluator's own network and training (jaxgan.evaluator.Settings), 2 epochs of the 9,000 fit digits instead
 # of the automatic 17, so that it trains in CI.
@@ -75,7 +78,7 @@ def test_gm_gan_draws_each_components_class_and_mode_seeking_ends_its_collapse(m
     """gm_gan learns which digit each component draws; and issue 12's fix: the same run with the mode-seeking
     term at weight 0 (same noise and batches; one vmapped population, one compile) collapses within each
     component (recall ~0), with it the samples spread over the digits of their class."""
-    from jaxgan import population
+    from jaxgan.population import population
 
     config = configs.get_config("gm_gan")
     pop = population.build(config, mnist.image_shape, mnist.num_classes, mnist.size, backend="vmap",

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from jaxgan import losses
+from jaxgan.parts import losses
 
 
 def sigmoid(x):

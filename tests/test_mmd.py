@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from jaxgan import configs, engine, regularizers
-from jaxgan.regularizers import REGULARIZERS, mmd2
+from jaxgan import configs
+from jaxgan.core import engine
+from jaxgan.parts import regularizers
+from jaxgan.parts.regularizers import REGULARIZERS, mmd2
 
 
 def naive_mmd2(x: np.ndarray, y: np.ndarray, sigmas, unbiased: bool) -> float:
@@ -111,7 +113,7 @@ def test_g_regularizers_get_d_penultimate_features_and_g_loss_adds_eta_mmd2():
 
 
 def test_same_seed_different_eta_gives_identical_noise_and_batches(tiny_idx_dir):
-    from jaxgan import data
+    from jaxgan.data import datasets as data
 
     ds = data.load_dataset(f"idx:{tiny_idx_dir}", "train")
     images, labels = data.to_device(ds)

@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import models
+from jaxgan.parts import models
 
 
 def count(params):

@@ -6,7 +6,9 @@ import numpy as np
 import optax
 import pytest
 
-from jaxgan import configs, engine, optim
+from jaxgan import configs
+from jaxgan.core import engine
+from jaxgan.core import optim
 
 PARAMS = {"generator": {"Dense_0": {"kernel": jnp.ones((2, 3)), "bias": jnp.ones(3)}},
           "prior": {"mu": jnp.ones((4, 2))}}

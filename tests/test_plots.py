@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from jaxgan import plots
+from jaxgan.viz import plots
 
 
 def visible_tick_labels(axis) -> list[str]:

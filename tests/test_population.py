@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from conftest import tiny_config
-from jaxgan import data, engine, population
+from jaxgan.data import datasets as data
+from jaxgan.core import engine
+from jaxgan.population import population
 
 STEPS = 4
 
@@ -117,7 +119,8 @@ SHARDED = textwrap.dedent("""
     import jax, jax.numpy as jnp, numpy as np
     sys.path.insert(0, sys.argv[2])
     from conftest import tiny_config
-    from jaxgan import data, population
+    from jaxgan.data import datasets as data
+    from jaxgan.population import population
     ds = data.load_idx(sys.argv[1], "train")
     config = tiny_config("vanilla", sys.argv[1])
     sweeps = [("optim.generator.learning_rate", (1e-4, 3e-4))]

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from conftest import tiny_config
-from jaxgan import population, trainer, workdir as workdir_lib
+from jaxgan.population import population
+from jaxgan.run import trainer
+from jaxgan.run import workdir as workdir_lib
 
 SWEEP = [("optim.generator.learning_rate", (1e-4, 3e-4))]
 

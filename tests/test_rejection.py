@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from jaxgan import engine, losses, rejection
+from jaxgan.core import engine
+from jaxgan.parts import losses
+from jaxgan.eval import rejection
 
 
 def test_acceptance_probability_is_a_probability_even_at_extremes():

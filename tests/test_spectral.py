@@ -10,11 +10,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan import engine, monitors, plots, regularizers
-from jaxgan.regularizers import lipschitz, penalties
-from jaxgan.models import DISCRIMINATORS
-from jaxgan.models.conv import ConvDiscriminator, PatchConv
-from jaxgan.models.mlp import MLPDiscriminator
+from jaxgan.core import engine
+from jaxgan.parts import monitors
+from jaxgan.viz import plots
+from jaxgan.parts import regularizers
+from jaxgan.parts.regularizers import lipschitz, penalties
+from jaxgan.parts.models import DISCRIMINATORS
+from jaxgan.parts.models.conv import ConvDiscriminator, PatchConv
+from jaxgan.parts.models.mlp import MLPDiscriminator
 
 
 def _top_singular(matrix) -> float:

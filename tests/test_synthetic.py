@@ -12,7 +12,10 @@ import jax
 import numpy as np
 import pytest
 
-from jaxgan import data, evaluator, synthetic, workdir as workdir_lib
+from jaxgan.data import datasets as data
+from jaxgan.eval import evaluator
+from jaxgan.analysis import synthetic
+from jaxgan.run import workdir as workdir_lib
 
 FAST = evaluator.Settings(epochs=1, channels=(4, 8), features=16, batch_size=16)
 

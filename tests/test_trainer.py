@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 
 from conftest import tiny_config
-from jaxgan import checkpoint, losses, trainer, workdir as workdir_lib
+from jaxgan.run import checkpoint
+from jaxgan.parts import losses
+from jaxgan.run import trainer
+from jaxgan.run import workdir as workdir_lib
 
 
 def params_of(state):

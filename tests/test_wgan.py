@@ -11,9 +11,12 @@ import optax
 import pytest
 from conftest import tiny_config
 
-from jaxgan import configs, losses, optim, regularizers
-from jaxgan.regularizers import constraints, penalties
-from jaxgan.models.mlp import MLPDiscriminator
+from jaxgan import configs
+from jaxgan.parts import losses
+from jaxgan.core import optim
+from jaxgan.parts import regularizers
+from jaxgan.parts.regularizers import constraints, penalties
+from jaxgan.parts.models.mlp import MLPDiscriminator
 
 WGAN_VARIANTS = ("wgan", "wgan_clip", "wgan_gp", "wgan_gp_conv", "wgan_sn")
 
@@ -159,7 +162,8 @@ def test_wgan_variants_configs():
 
 @pytest.mark.parametrize("variant", (*WGAN_VARIANTS, "vanilla_diffaug"))
 def test_variant_trains_end_to_end(variant, tiny_idx_dir, tmp_path):
-    from jaxgan import plots, trainer
+    from jaxgan.viz import plots
+    from jaxgan.run import trainer
 
     config = tiny_config(variant, tiny_idx_dir)
     state = trainer.train_and_evaluate(config, str(tmp_path))

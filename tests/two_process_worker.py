@@ -8,7 +8,8 @@ if n > 1:
     jax.distributed.initialize(coordinator_address=f"localhost:{port}", num_processes=n, process_id=pid)
 sys.path.insert(0, tests_dir)
 from conftest import tiny_config
-from jaxgan import data, population
+from jaxgan.data import datasets as data
+from jaxgan.population import population
 ds = data.load_idx(data_dir, "train")
 config = tiny_config("vanilla", data_dir)
 pop = population.build(config, ds.image_shape, ds.num_classes, ds.size, mesh=f"data:{n}" if n > 1 else "")

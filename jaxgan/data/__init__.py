@@ -1,0 +1,1 @@
+"""Datasets as whole arrays on the device, and held-out splits."""

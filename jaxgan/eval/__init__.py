@@ -1,0 +1,1 @@
+"""Judging samples: the evaluator network, the metric runner, rejection sampling, baselines."""

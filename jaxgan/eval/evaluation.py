@@ -1,0 +1,251 @@
+"""Sample quality of a trained GAN, measured in the evaluator network's feature space (jaxgan.evaluator).
+
+One evaluation: draw `num_samples` images (optionally by discriminator rejection sampling), pass them and the
+real reference set through the evaluator, and compute
+
+    fid                 Fréchet distance of the fake features to the statistics of the whole reference split
+    is, is_std          inception score of the evaluator's class probabilities (mean, std over 10 splits)
+    precision, recall   improved precision/recall, k=3 (Kynkäänniemi et al. 2019)
+    density, coverage   k=5 (Naeem et al. 2020)
+    kid, kid_std        kernel inception distance (unbiased MMD^2, cubic kernel)
+    class_accuracy      (conditional generators only) how often the evaluator's argmax is the requested class
+    label_purity        fraction of samples whose evaluator class is the majority class of their latent label:
+                        1 when each label/mixture component produces a single class (GM-GAN clustering)
+
+The k-NN and KID metrics compare with a fixed random subset of the reference features of the same size as the
+fake set (capped at the reference size), so they are not dominated by the set-size imbalance.
+
+Reference features of a real set are cached beside the evaluator (`ref-<split>-<sha256>.npz`), keyed by the
+set's content, so a split is passed through the evaluator once per machine.
+
+A generator counts as conditional when sampling with given labels is meant to produce those classes, which
+is true exactly when its training signal depends on the labels: the objective's generator loss reads them
+(GM-GAN supervised / separate objectives) or the discriminator reads them (a cGAN). GM-GAN unsupervised
+uses labels only to pick mixture components whose classes it never learns to match, so it is not.
+`config.conditional = True/False` overrides the test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from jaxgan import metrics
+from jaxgan.data import datasets as data
+from jaxgan.data import heldout
+from jaxgan.eval import rejection
+from jaxgan.eval import evaluator as evaluator_lib
+
+EVAL_STREAM = 0xE7A1  # fold_in constant: the evaluation noise is fixed for a run, so steps compare like for like
+SUBSET_SEED = 0
+MIN_SAMPLES = 10
+GENERATE_BATCH = 500
+
+
+# ------------------------------------------------------------------------------------------ reference set
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """A real set in feature space: features `[N, F]` of every image and their mean/covariance."""
+
+    dataset: dict  # Dataset.describe() of the set
+    features: np.ndarray
+    stats: metrics.FeatureStats
+
+    def subset(self, num: int) -> np.ndarray:
+        """A fixed random `min(num, N)` rows of the features (the same rows for every call and run)."""
+        order = np.random.default_rng(SUBSET_SEED).permutation(self.features.shape[0])
+        return self.features[np.sort(order[:num])]
+
+
+def reference(evaluator: evaluator_lib.Evaluator, dataset: data.Dataset) -> Reference:
+    """`dataset`'s features under `evaluator`, from the cache beside the evaluator or computed and cached."""
+    path = os.path.join(evaluator.path, f"ref-{evaluator_lib.slug(dataset.split)}-{dataset.checksum[:16]}.npz")
+    if os.path.exists(path):
+        with np.load(path) as f:
+            return Reference(dataset.describe(), f["features"], metrics.FeatureStats(f["mu"], f["cov"]))
+    feats, _ = evaluator.features_and_probs(dataset.images)
+    stats = metrics.feature_statistics(feats)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        np.savez(f, features=feats, mu=stats.mu, cov=stats.cov)
+    os.replace(tmp, path)  # atomic: concurrent evaluations never read half a file
+    return Reference(dataset.describe(), feats, stats)
+
+
+# --------------------------------------------------------------------------------------------- metrics
+def label_purity(probs: np.ndarray, labels: np.ndarray) -> float:
+    """Fraction of rows whose argmax of `probs [n, K]` is the most common argmax among rows with their label."""
+    predicted = np.argmax(probs, axis=1)
+    table = np.zeros((int(labels.max()) + 1, probs.shape[1]), np.int64)
+    np.add.at(table, (labels, predicted), 1)
+    return float(table.max(axis=1).sum() / len(labels))
+
+
+def image_metrics(evaluator: evaluator_lib.Evaluator, ref: Reference, images: np.ndarray,
+                  labels: np.ndarray | None = None, *, conditional: bool = False,
+                  key: jax.Array | None = None) -> dict[str, Any]:
+    """All metrics of `images [M, H, W, C]` in [-1, 1] (or uint8) against `ref`; `labels [M]` requested labels.
+
+    `key` picks KID's subsets (default fixed). Returns a flat dict of floats (lists for per-class accuracy).
+    """
+    if images.shape[0] < MIN_SAMPLES:
+        raise ValueError(f"need at least {MIN_SAMPLES} samples to evaluate, got {images.shape[0]}")
+    feats, probs = evaluator.features_and_probs(images)
+    real = ref.subset(feats.shape[0])
+    # IS splits consecutive chunks and takes each chunk's own marginal: a class-sorted set (held-out real digits,
+    # class-ordered conditional samples) would score ~1, so the chunks are cut from a fixed shuffle.
+    shuffled = probs[np.random.default_rng(SUBSET_SEED).permutation(probs.shape[0])]
+    is_mean, is_std = metrics.inception_score(shuffled, splits=min(10, feats.shape[0] // 2))
+    kid_mean, kid_std = metrics.kid(real, feats, key=key)
+    out = dict(fid=metrics.fid(ref.stats, feats), **{"is": is_mean}, is_std=is_std,
+               **metrics.precision_recall(real, feats, k=3), **metrics.density_coverage(real, feats, k=5),
+               kid=kid_mean, kid_std=kid_std, num_samples=int(feats.shape[0]), num_real=int(real.shape[0]),
+               num_reference=int(ref.features.shape[0]))
+    out["conditional"] = bool(conditional)
+    if labels is not None:
+        labels = np.asarray(labels)
+        out["label_purity"] = label_purity(probs, labels)
+        if conditional:
+            out["class_accuracy"] = metrics.class_accuracy(probs, labels)
+            out["per_class_accuracy"] = [None if math.isnan(a) else float(a) for a in
+                                         metrics.per_class_accuracy(probs, labels, probs.shape[1])]
+    return out
+
+
+def is_conditional(gan, state, config: ml_collections.ConfigDict | None = None) -> bool:
+    """Whether `gan` is trained to show the class it is asked for (see the module docstring)."""
+    if config is not None and config.get("conditional") is not None:
+        return bool(config.conditional)
+    k = gan.num_classes
+    if k < 2:
+        return False
+    a = jnp.arange(4, dtype=jnp.int32) % k
+    b = (a + 1) % k
+    logits = jax.random.normal(jax.random.PRNGKey(0), (4, gan.objective.num_outputs(k)))
+    if not np.allclose(gan.objective.g_loss(logits, a), gan.objective.g_loss(logits, b)):
+        return True
+    x = jax.random.uniform(jax.random.PRNGKey(1), (4, *gan.image_shape), minval=-1.0, maxval=1.0)
+    return not np.allclose(gan.discriminate(state, x, a), gan.discriminate(state, x, b))
+
+
+# ------------------------------------------------------------------------------------------- sampling
+def generate(gan, state, key: jax.Array, num: int, *, rejection_kwargs: dict | None = None,
+             batch_size: int = GENERATE_BATCH, sampler=None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """`num` samples: (images [num, H, W, C] in [-1, 1], requested labels [num], sampling info).
+
+    Plain sampling uses batch i = `fold_in(key, i)`; with `rejection_kwargs` (a dict, possibly empty) the
+    samples come from discriminator rejection sampling (jaxgan.rejection) with those settings. `sampler`:
+    a `rejection.jitted_sampler(gan, min(batch_size, num))` to reuse across calls.
+    """
+    batch_size = min(batch_size, num)
+    if rejection_kwargs is not None:
+        result = rejection.rejection_sample_result(gan, state, key, num, batch_size=batch_size, **rejection_kwargs)
+        return result.images, result.labels, dict(rejection=True, acceptance_rate=result.acceptance_rate,
+                                                  max_log_ratio=result.max_log_ratio,
+                                                  num_proposed=result.num_proposed, **rejection_kwargs)
+    sample = rejection.labelled_sampler(gan, state, batch_size, sampler)
+    batches = [sample(jax.random.fold_in(key, i)) for i in range(-(-num // batch_size))]
+    images = np.concatenate([np.asarray(x) for x, _ in batches])[:num]
+    labels = np.concatenate([np.asarray(y) for _, y in batches])[:num]
+    return images, labels, dict(rejection=False)
+
+
+@dataclasses.dataclass
+class Context:
+    """An evaluator and the reference set of one (dataset, split): what every evaluation of a run shares."""
+
+    evaluator: evaluator_lib.Evaluator
+    reference: Reference
+
+    @classmethod
+    def create(cls, dataset_name: str, split: str | None = None, *, cache_dir: str | None = None,
+               settings: evaluator_lib.Settings = evaluator_lib.Settings(),
+               reference_set: data.Dataset | None = None) -> "Context":
+        """Loads (or trains) the evaluator of `dataset_name` and the features of its `split` (or `reference_set`)."""
+        evaluator = evaluator_lib.load_or_train(dataset_name, cache_dir=cache_dir, settings=settings)
+        real = reference_set if reference_set is not None else heldout.load_reference(dataset_name, split)
+        if real.image_shape != tuple(evaluator.meta["image_shape"]):
+            raise ValueError(f"reference images are {real.image_shape}, the evaluator takes "
+                             f"{tuple(evaluator.meta['image_shape'])}")
+        return cls(evaluator, reference(evaluator, real))
+
+    def describe(self) -> dict[str, Any]:
+        return dict(dataset=self.reference.dataset["name"], split=self.reference.dataset["split"],
+                    reference_sha256=self.reference.dataset["sha256"], evaluator_accuracy=self.evaluator.accuracy,
+                    evaluator_heldout=self.evaluator.meta["heldout"]["split"], evaluator=self.evaluator.path)
+
+
+def evaluate_state(gan, state, dataset_name: str, split: str | None, num_samples: int, key: jax.Array,
+                   rejection: bool = False, *, config: ml_collections.ConfigDict | None = None,
+                   context: Context | None = None, cache_dir: str | None = None,
+                   settings: evaluator_lib.Settings = evaluator_lib.Settings(),
+                   rejection_kwargs: dict | None = None, sampler=None) -> dict[str, Any]:
+    """Metrics of `num_samples` samples of `gan` in `state` against `dataset_name`/`split` (the training data).
+
+    `rejection` draws them by discriminator rejection sampling (`rejection_kwargs`: burn_in, percentile,
+    gamma, eps). `config` may force `conditional`; `context` reuses a loaded evaluator and reference set,
+    `sampler` a compiled sampler (see `generate`).
+    Returns one flat JSON-ready dict (see the module docstring for the keys).
+    """
+    if num_samples < MIN_SAMPLES:
+        raise ValueError(f"num_samples must be >= {MIN_SAMPLES}, got {num_samples}")
+    context = context or Context.create(dataset_name, split, cache_dir=cache_dir, settings=settings)
+    images, labels, info = generate(gan, state, key, num_samples,
+                                    rejection_kwargs=(rejection_kwargs or {}) if rejection else None,
+                                    sampler=sampler)
+    out = image_metrics(context.evaluator, context.reference, images, labels,
+                        conditional=is_conditional(gan, state, config), key=key)
+    return {**out, **info, **context.describe(), "step": int(state.step)}
+
+
+# --------------------------------------------------------------------------------------- periodic use
+class PeriodicEvaluator:
+    """Evaluation during training: `run(state) -> {"eval/fid": ..., ...}` (floats, ready for the writers).
+
+    Settings from the config: `eval_num_samples` (default 2000) samples with the run's fixed evaluation
+    noise, against the training set given as `dataset` (or config.data). The evaluator and the reference
+    features are loaded (or trained) once, on the first `run`.
+    """
+
+    SCALARS = ("fid", "is", "precision", "recall", "density", "coverage", "kid", "class_accuracy", "label_purity")
+
+    def __init__(self, gan, config: ml_collections.ConfigDict, dataset: data.Dataset | None = None, *,
+                 cache_dir: str | None = None, settings: evaluator_lib.Settings | None = None):
+        self.gan, self.config, self.dataset = gan, config, dataset
+        self.num_samples = int(config.get("eval_num_samples", 2000))
+        self.key = jax.random.fold_in(jax.random.PRNGKey(config.seed), EVAL_STREAM)
+        self.cache_dir = cache_dir
+        self.settings = settings or evaluator_lib.Settings(epochs=int(config.get("eval_evaluator_epochs", 0)))
+        self.context: Context | None = None
+        self.sampler = rejection.jitted_sampler(gan, min(GENERATE_BATCH, self.num_samples))
+
+    def run(self, state) -> dict[str, float]:
+        if self.context is None:
+            name = self.dataset.name if self.dataset is not None else self.config.data.name
+            self.context = Context.create(name, self.config.data.split, cache_dir=self.cache_dir,
+                                          settings=self.settings, reference_set=self.dataset)
+            self.dataset = None  # the reference features are all that is needed from now on
+        out = evaluate_state(self.gan, state, "", None, self.num_samples, self.key, config=self.config,
+                             context=self.context, sampler=self.sampler)
+        return {f"eval/{k}": float(out[k]) for k in self.SCALARS if k in out}
+
+
+def to_json(result: dict[str, Any]) -> str:
+    """One JSON line; NaN and infinities become null (JSON has no spelling for them)."""
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+    return json.dumps(clean(result), sort_keys=True)

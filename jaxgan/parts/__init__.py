@@ -1,0 +1,1 @@
+"""The parts a variant's config names: networks, latent priors, objectives, augmentation, regularisers, monitors."""

@@ -1,0 +1,1 @@
+"""The host side of a run: the training loop, checkpoints, the workdir."""

@@ -1,0 +1,1 @@
+"""Pictures: sample grids, per-class grids, training plots."""
