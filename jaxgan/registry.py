@@ -1,17 +1,96 @@
-"""Builds a part (network, prior, objective, ...) from a config section `{name: ..., **fields}`."""
+"""One `Registry` for every kind of part: networks, priors, objectives, regularisers, monitors,
+augmentations, metrics, population backends.
+
+A part registers itself where it is defined, with a decorator, and declares what it can do:
+
+    GENERATORS = Registry("generator")
+
+    @GENERATORS.register("mlp", conditional=False)
+    class MLPGenerator(nn.Module): ...
+
+and is looked up (or built from a config section `{name: ..., **fields}`) by name; an unknown name or field is
+a one-line `ValueError` that lists what exists. A package whose modules register parts calls
+`import_submodules(__name__)` in its `__init__`, so a new part is one new module and no edit elsewhere.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+import importlib
+import pkgutil
+from typing import Any, Callable, Generic, Iterator, Mapping, TypeVar
+
+T = TypeVar("T")
 
 
-def build(registry: Mapping[str, Callable[..., Any]], kind: str, cfg: Mapping[str, Any], **fixed) -> Any:
-    """`registry[cfg.name](**fixed, **other cfg fields)`, with one-line errors for bad names or fields."""
-    cfg = dict(cfg)
-    name = cfg.pop("name", None)
-    if name not in registry:
-        raise ValueError(f"unknown {kind} {name!r}; known: {', '.join(sorted(registry))}")
-    try:
-        return registry[name](**fixed, **cfg)
-    except TypeError as e:
-        raise ValueError(f"bad {kind} config for {name!r}: {e}") from None
+class Registry(Generic[T]):
+    """A named table of one kind of part, with each entry's declared capabilities."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._entries: dict[str, T] = {}
+        self._capabilities: dict[str, dict[str, Any]] = {}
+
+    def register(self, name: str, **capabilities: Any) -> Callable[[T], T]:
+        """Decorator: registers the decorated class or function under `name` (once), with `capabilities`."""
+        def decorate(entry: T) -> T:
+            if name in self._entries and self._entries[name] is not entry:
+                raise ValueError(f"{self.kind} {name!r} is registered twice")
+            self._entries[name] = entry
+            self._capabilities[name] = dict(capabilities)
+            return entry
+        return decorate
+
+    def get(self, name: str) -> T:
+        """The entry called `name`; ValueError (one line, listing the known names) otherwise."""
+        if name not in self._entries:
+            raise ValueError(f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}")
+        return self._entries[name]
+
+    def capabilities(self, name: str) -> dict[str, Any]:
+        """What `name` declared when it registered (e.g. `{"conditional": True}`)."""
+        self.get(name)
+        return dict(self._capabilities[name])
+
+    def build(self, cfg: Mapping[str, Any], **fixed: Any) -> Any:
+        """`get(cfg["name"])(**fixed, **other cfg fields)`, with one-line errors for a bad name or field."""
+        cfg = dict(cfg)
+        name = cfg.pop("name", None)
+        entry = self.get(name)
+        try:
+            return entry(**fixed, **cfg)
+        except TypeError as e:
+            raise ValueError(f"bad {self.kind} config for {name!r}: {e}") from None
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._entries))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind!r}: {', '.join(self.names())})"
+
+
+def import_submodules(package: str) -> None:
+    """Imports every module of `package` (not subpackages' modules), so that their registrations run."""
+    pkg = importlib.import_module(package)
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{package}.{info.name}")
+
+
+def build(registry: Mapping[str, Callable[..., Any]] | Registry, kind: str, cfg: Mapping[str, Any], **fixed) -> Any:
+    """`registry[cfg.name](**fixed, **other cfg fields)` for a plain dict table (kept until every kind of part
+    uses a `Registry`); one-line errors for bad names or fields."""
+    if isinstance(registry, Registry):
+        return registry.build(cfg, **fixed)
+    table = Registry(kind)
+    for name, entry in registry.items():
+        table.register(name)(entry)
+    return table.build(cfg, **fixed)
