@@ -24,8 +24,7 @@ import jax
 
 from benchmarks.steps_per_sec import build_config
 from jaxgan.data import datasets as data
-from jaxgan.core import engine
-
+from jaxgan.core import build_gan
 DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
                             "fashion_mnist")
 
@@ -33,7 +32,7 @@ DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".
 def build(variant: str, batch_size: int, dataset: data.Dataset, overrides: list[str]):
     """(gan, initial state) of `variant` at `batch_size`, with `FIELD=VALUE` overrides (Python literals)."""
     config = build_config(variant, batch_size, overrides)
-    gan = engine.build_gan(config, dataset.image_shape, dataset.num_classes, dataset.size)
+    gan = build_gan(config, dataset.image_shape, dataset.num_classes, dataset.size)
     return gan, gan.init(jax.random.PRNGKey(0))
 
 

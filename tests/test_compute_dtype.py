@@ -8,14 +8,12 @@ import numpy as np
 import pytest
 
 from jaxgan import configs
-from jaxgan.core import engine
-
-
-def _gan(dtype: str) -> engine.GAN:
+from jaxgan.core import GAN, build_gan
+def _gan(dtype: str) -> GAN:
     c = configs.get_config("vanilla")
     c.batch_size, c.generator.hidden, c.discriminator.hidden = 8, (32, 32), (32, 32)
     c.compute_dtype = dtype
-    return engine.build_gan(c, (28, 28, 1), 10, 64)
+    return build_gan(c, (28, 28, 1), 10, 64)
 
 
 def _dot_dtypes(fn, *args) -> set[str]:

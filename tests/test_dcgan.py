@@ -11,7 +11,7 @@ from conftest import tiny_config
 
 from jaxgan import configs
 from jaxgan.data import datasets as data
-from jaxgan.core import engine
+from jaxgan.core import build_gan
 from jaxgan.parts.models.conv_transpose import PatchConvTranspose
 from jaxgan.parts.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from jaxgan.parts.models.normalization import VirtualBatchNorm
@@ -91,7 +91,7 @@ def test_virtual_batch_norm_reference_is_chosen_once_and_examples_are_independen
     config = tiny_config("dcgan_small", tiny_idx_dir)
     config.generator.channels, config.discriminator.channels = (8, 4), (4, 8)
     config.generator.reference_size = config.discriminator.reference_size = 6  # <= batch size 8
-    gan = engine.build_gan(config, ds.image_shape, ds.num_classes, ds.size)
+    gan = build_gan(config, ds.image_shape, ds.num_classes, ds.size)
     state0 = gan.init(jax.random.PRNGKey(0))
     assert not state0.model_state["discriminator"]["vbn"]["reference"]["chosen"]
     chunk = jax.jit(gan.train_chunk, static_argnums=3)  # jitted (not donating): un-jitted steps are slow

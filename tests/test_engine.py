@@ -7,13 +7,11 @@ import pytest
 
 from conftest import tiny_config
 from jaxgan.data import datasets as data
-from jaxgan.core import engine
-
-
+from jaxgan.core import build_gan, make_train
 def build(tiny_idx_dir, variant="vanilla", **overrides):
     config = tiny_config(variant, tiny_idx_dir, **overrides)
     ds = data.load_idx(str(tiny_idx_dir), "train")
-    gan = engine.build_gan(config, ds.image_shape, ds.num_classes, ds.size)
+    gan = build_gan(config, ds.image_shape, ds.num_classes, ds.size)
     return gan, data.to_device(ds)
 
 
@@ -40,7 +38,7 @@ def test_one_chunk_of_k_steps_equals_k_single_steps(tiny_idx_dir):
 
 def test_same_seed_same_run_other_seed_other_run(tiny_idx_dir):
     gan, (images, labels) = build(tiny_idx_dir)
-    run = jax.jit(engine.make_train(gan, 3))
+    run = jax.jit(make_train(gan, 3))
     a, _ = run(jax.random.PRNGKey(0), images, labels)
     b, _ = run(jax.random.PRNGKey(0), images, labels)
     c, _ = run(jax.random.PRNGKey(1), images, labels)

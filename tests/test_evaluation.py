@@ -14,7 +14,7 @@ from conftest import tiny_config
 
 from jaxgan.eval import baselines
 from jaxgan.data import datasets as data
-from jaxgan.core import engine
+from jaxgan.core import build_gan
 from jaxgan.eval import evaluation
 from jaxgan.viz import plots
 from jaxgan.run import trainer
@@ -67,7 +67,7 @@ def test_label_purity():
                                               ("gm_gan_unsup", False)])
 def test_conditional_follows_the_training_signal(tiny_idx_dir, variant, expected):
     config = tiny_config(variant, tiny_idx_dir)
-    gan = engine.build_gan(config, (28, 28, 1), 10, 256)
+    gan = build_gan(config, (28, 28, 1), 10, 256)
     state = gan.init(jax.random.PRNGKey(0))
     assert evaluation.is_conditional(gan, state, config) is expected
     config.conditional = not expected

@@ -14,7 +14,7 @@ from conftest import tiny_config
 
 from jaxgan import configs
 from jaxgan.data import datasets as data
-from jaxgan.core import engine
+from jaxgan.core import build_gan
 from jaxgan.viz import grids
 from jaxgan.parts import latents
 from jaxgan.parts import losses
@@ -37,7 +37,7 @@ def init_params(prior, seed: int = 0) -> dict:
 
 def build(config, data_dir):
     ds = data.load_idx(str(data_dir), "train")
-    return engine.build_gan(config, ds.image_shape, ds.num_classes, ds.size), ds
+    return build_gan(config, ds.image_shape, ds.num_classes, ds.size), ds
 
 
 def log_softmax(x: np.ndarray) -> np.ndarray:

@@ -140,12 +140,12 @@ def test_mode_seeking_matches_a_pair_loop_and_grows_when_a_class_collapses():
 def test_mode_seeking_regularizer_sees_the_latents_of_the_fake_batch_in_the_engine(tiny_idx_dir):
     from conftest import tiny_config
 
-    from jaxgan.core import engine
+    from jaxgan.core import build_gan
     from jaxgan.parts import regularizers
 
     config = tiny_config("gm_gan", tiny_idx_dir)
     config.g_regularizers.mode_seeking = dict(weight=2.0)
-    gan = engine.build_gan(config, (28, 28, 1), 10, 64)
+    gan = build_gan(config, (28, 28, 1), 10, 64)
     state = gan.init(jax.random.PRNGKey(0))
     real = jax.random.uniform(jax.random.PRNGKey(1), (16, 28, 28, 1), minval=-1, maxval=1)
     key = jax.random.PRNGKey(2)

@@ -21,7 +21,7 @@ import pytest
 
 from jaxgan import configs
 from jaxgan.data import datasets as data
-from jaxgan.core import engine
+from jaxgan.core import build_gan, make_train
 from jaxgan.eval import evaluation
 from jaxgan.eval import evaluator as evaluator_lib
 
@@ -55,10 +55,10 @@ def context(mnist, tmp_path_factory) -> evaluation.Context:
 def train_and_judge(variant: str, steps: int, mnist: data.Dataset, context: evaluation.Context) -> tuple[dict, dict]:
     """Metrics of `variant` at step 0 and after `steps` steps (seed 0), both on the same fixed noise."""
     config = configs.get_config(variant)
-    gan = engine.build_gan(config, mnist.image_shape, mnist.num_classes, mnist.size)
+    gan = build_gan(config, mnist.image_shape, mnist.num_classes, mnist.size)
     key = jax.random.PRNGKey(0)
     images, labels = data.to_device(mnist)
-    trained, _ = jax.jit(engine.make_train(gan, steps))(key, images, labels)
+    trained, _ = jax.jit(make_train(gan, steps))(key, images, labels)
     return tuple(evaluation.evaluate_state(gan, state, "", None, NUM_SAMPLES, JUDGE_KEY, config=config,
                                            context=context) for state in (gan.init(key), trained))
 
@@ -84,7 +84,7 @@ def test_gm_gan_draws_each_components_class_and_mode_seeking_ends_its_collapse(m
     pop = population.build(config, mnist.image_shape, mnist.num_classes, mnist.size, backend="vmap",
                            sweeps=[("g_regularizers.mode_seeking.weight", (1.0, 0.0))])
     trained, _ = pop.jit_train_chunk(pop.init(), *pop.put_data(mnist.images, mnist.labels), MODE_SEEKING_STEPS)
-    gan = engine.build_gan(config, mnist.image_shape, mnist.num_classes, mnist.size)
+    gan = build_gan(config, mnist.image_shape, mnist.num_classes, mnist.size)
     judge = lambda state: evaluation.evaluate_state(gan, state, "", None, NUM_SAMPLES, JUDGE_KEY, config=config,
                                                     context=context)
     before, fixed, without = (judge(s) for s in (gan.init(jax.random.PRNGKey(config.seed)),

@@ -11,7 +11,7 @@ import pytest
 from conftest import tiny_config
 
 from jaxgan import configs
-from jaxgan.core import engine
+from jaxgan.core import build_gan
 from jaxgan.parts import regularizers
 from jaxgan.parts.regularizers import REGULARIZERS, mmd2
 
@@ -92,7 +92,7 @@ def _tiny_dcgan(variant="mmd_dcgan", **overrides):
     c.generator.channels, c.discriminator.channels = (8, 4), (4, 8)
     for key, value in overrides.items():
         c[key] = value
-    return engine.build_gan(c, (28, 28, 1), 10, 64)
+    return build_gan(c, (28, 28, 1), 10, 64)
 
 
 def test_g_regularizers_get_d_penultimate_features_and_g_loss_adds_eta_mmd2():
@@ -122,7 +122,7 @@ def test_same_seed_different_eta_gives_identical_noise_and_batches(tiny_idx_dir)
         config = tiny_config("mmd_dcgan", tiny_idx_dir)
         config.generator.channels, config.discriminator.channels = (8, 4), (4, 8)
         config.g_regularizers.mmd.weight = eta
-        gan = engine.build_gan(config, ds.image_shape, ds.num_classes, ds.size)
+        gan = build_gan(config, ds.image_shape, ds.num_classes, ds.size)
         record = drawn.setdefault(eta, [])
         sample = gan.sample_latent
 

@@ -7,7 +7,7 @@ import optax
 import pytest
 
 from jaxgan import configs
-from jaxgan.core import engine
+from jaxgan.core import build_gan
 from jaxgan.core import optim
 
 PARAMS = {"generator": {"Dense_0": {"kernel": jnp.ones((2, 3)), "bias": jnp.ones(3)}},
@@ -17,7 +17,7 @@ PARAMS = {"generator": {"Dense_0": {"kernel": jnp.ones((2, 3)), "bias": jnp.ones
 def test_every_parameter_of_every_variant_is_in_exactly_one_group(tiny_idx_dir):
     for variant in configs.variants():
         config = configs.get_config(variant)
-        gan = engine.build_gan(config, (28, 28, 1), 10, 256)
+        gan = build_gan(config, (28, 28, 1), 10, 256)
         params = jax.eval_shape(gan.init, jax.random.PRNGKey(0)).params
         labels = optim.assign_groups(params, config.optim)  # raises unless exactly one group each
         assert set(jax.tree_util.tree_leaves(labels)) <= set(config.optim)

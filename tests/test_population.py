@@ -13,7 +13,7 @@ import pytest
 
 from conftest import tiny_config
 from jaxgan.data import datasets as data
-from jaxgan.core import engine
+from jaxgan.core import build_gan
 from jaxgan.population import population
 
 STEPS = 4
@@ -27,7 +27,7 @@ def tiny(tiny_idx_dir):
 
 def single_run(config, ds, images, labels, seed, settings=None):
     member_cfg = population.member_config(config, settings or {})
-    gan = engine.build_gan(member_cfg, ds.image_shape, ds.num_classes, ds.size)
+    gan = build_gan(member_cfg, ds.image_shape, ds.num_classes, ds.size)
     state, _ = gan.jit_train_chunk(gan.init(jax.random.PRNGKey(seed)), images, labels, STEPS)
     return state
 

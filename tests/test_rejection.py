@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from jaxgan.core import engine
+from jaxgan.core import build_gan
 from jaxgan.parts import losses
 from jaxgan.eval import rejection
 
@@ -81,7 +81,7 @@ def test_realness_is_the_log_density_ratio_drs_assumes():
 
 
 def test_rejection_sample_from_a_gan(tiny_idx_dir):
-    gan = engine.build_gan(tiny_config("vanilla", tiny_idx_dir), (28, 28, 1), 10, 256)
+    gan = build_gan(tiny_config("vanilla", tiny_idx_dir), (28, 28, 1), 10, 256)
     state = gan.init(jax.random.PRNGKey(0))
     images = rejection.rejection_sample(gan, state, jax.random.PRNGKey(3), 20, batch_size=16, burn_in=32)
     assert images.shape == (20, 28, 28, 1) and images.min() >= -1.0 and images.max() <= 1.0

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan.core import engine
+from jaxgan.core import build_gan
 from jaxgan.parts import monitors
 from jaxgan.viz import plots
 from jaxgan.parts import regularizers
@@ -125,7 +125,7 @@ def test_lipschitz_monitor_reports_the_bound(tiny_idx_dir):
     from conftest import tiny_config
 
     config = tiny_config("wgan_sn", tiny_idx_dir)
-    gan = engine.build_gan(config, (28, 28, 1), 10, 256)
+    gan = build_gan(config, (28, 28, 1), 10, 256)
     state = gan.init(jax.random.PRNGKey(0))
     out = monitors.MONITORS["lipschitz_bound"](gan)(state)
     expected = regularizers.lipschitz_upper_bound(state.params["discriminator"], state.model_state["discriminator"])

@@ -38,8 +38,7 @@ import ml_collections
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from jaxgan.core import engine
-
+from jaxgan.core import GAN, TrainState, build_gan
 BACKENDS = ("auto", "vmap", "map", "loop")
 # On CPU one model's matmuls (batch 64 and up) already keep both cores busy, so no backend fills idle compute:
 # at P=4 (vanilla, batch 64, one process, loaded machine) single 9.1, map 8.2, loop 8.4, vmap 8.1 model-steps/s,
@@ -155,7 +154,7 @@ def make_mesh(spec: str) -> Mesh:
 class PopulationState:
     """The whole population, one pytree (checkpointed whole): member states stacked on a leading axis."""
 
-    members: engine.TrainState  # every leaf [P, ...]
+    members: TrainState  # every leaf [P, ...]
     alive: jax.Array  # bool [P]: False once the member's loss was non-finite (it is frozen from then on)
     failed_step: jax.Array  # int32 [P]: the step whose loss was non-finite, -1 while alive
 
@@ -184,7 +183,7 @@ class Population:
     """`members` of one config, trained by one jitted `train_chunk`; see the module docstring."""
 
     config: ml_collections.ConfigDict
-    gan: engine.GAN  # the un-swept GAN: static structure, and everything that swept settings do not change
+    gan: GAN  # the un-swept GAN: static structure, and everything that swept settings do not change
     members: tuple[Member, ...]
     backend: str  # resolved: "single", "vmap" or "map"
     mesh: Mesh | None = None
@@ -201,17 +200,17 @@ class Population:
         """Swept values `{field: float32 [P]}` (empty without sweeps)."""
         return {f: jnp.asarray([m.settings[f] for m in self.members], jnp.float32) for f in self.swept}
 
-    def member_gan(self, hparams: dict[str, jax.Array]) -> engine.GAN:
+    def member_gan(self, hparams: dict[str, jax.Array]) -> GAN:
         """The GAN of one member, its swept settings traced (the un-swept GAN when nothing is swept)."""
         if not hparams:
             return self.gan
         config = member_config(self.config, hparams, traced=True)
-        gan = engine.build_gan(config, self.gan.image_shape, self.gan.num_classes, self.gan.data_size)
+        gan = build_gan(config, self.gan.image_shape, self.gan.num_classes, self.gan.data_size)
         return dataclasses.replace(gan, constrain_batch=self.gan.constrain_batch)
 
-    def member_gans(self) -> list[engine.GAN]:
+    def member_gans(self) -> list[GAN]:
         """Each member's GAN with Python settings (for sampling/evaluating one member on its own)."""
-        return [engine.build_gan(member_config(self.config, m.settings), self.gan.image_shape,
+        return [build_gan(member_config(self.config, m.settings), self.gan.image_shape,
                                  self.gan.num_classes, self.gan.data_size) for m in self.members]
 
     # ----------------------------------------------------------------------------------------- state
@@ -221,7 +220,7 @@ class Population:
         return PopulationState(members=members, alive=jnp.ones((self.size,), bool),
                                failed_step=jnp.full((self.size,), -1, jnp.int32))
 
-    def init(self) -> PopulationState | engine.TrainState:
+    def init(self) -> PopulationState | TrainState:
         """Fresh member states (member i from PRNGKey(its seed)), placed on the mesh when there is one.
 
         The "single" backend (one member, no mesh) keeps the plain engine's TrainState: a one-member run is
@@ -234,26 +233,26 @@ class Population:
             return jax.jit(self._init)(keys, self.hparams())
         return jax.jit(self._init, out_shardings=self.state_sharding())(keys, self.hparams())
 
-    def abstract_state(self) -> PopulationState | engine.TrainState:
+    def abstract_state(self) -> PopulationState | TrainState:
         if self.backend == "single":
             return jax.eval_shape(self.gan.init, jax.random.PRNGKey(0))
         keys = jax.ShapeDtypeStruct((self.size, 2), jnp.uint32)
         hp = {f: jax.ShapeDtypeStruct((self.size,), jnp.float32) for f in self.swept}
         return jax.eval_shape(self._init, keys, hp)
 
-    def member_state(self, state: PopulationState | engine.TrainState, i: int) -> engine.TrainState:
+    def member_state(self, state: PopulationState | TrainState, i: int) -> TrainState:
         """Member i's own TrainState (unstacked), e.g. to sample or evaluate it."""
         if self.backend == "single":
             return state
         return jax.tree_util.tree_map(lambda x: x[i], state.members)
 
-    def step(self, state: PopulationState | engine.TrainState) -> int:
+    def step(self, state: PopulationState | TrainState) -> int:
         """Train steps completed (by the members still training)."""
         if self.backend == "single":
             return int(state.step)
         return int(np.max(fetch(state.members.step)))
 
-    def status(self, state: PopulationState | engine.TrainState) -> tuple[np.ndarray, np.ndarray]:
+    def status(self, state: PopulationState | TrainState) -> tuple[np.ndarray, np.ndarray]:
         """(alive bool [P], failed_step int [P]) on the host; a single run is always alive here (the
         trainer stops it at its first non-finite loss)."""
         if self.backend == "single":
@@ -384,13 +383,13 @@ def build(config: ml_collections.ConfigDict, image_shape, num_classes: int, data
     members = tuple(members) if members is not None else tuple(member_grid(config, seeds, sweeps or ()))
     for m in members:
         if m.settings:
-            engine.build_gan(member_config(config, m.settings), image_shape, num_classes, data_size)
+            build_gan(member_config(config, m.settings), image_shape, num_classes, data_size)
     if isinstance(mesh, str):
         mesh = make_mesh(mesh) if mesh else None
     if mesh is not None and len(members) % mesh.shape["pop"]:
         raise ValueError(f"{len(members)} members cannot be split evenly over a pop axis of {mesh.shape['pop']}")
     # One member: its own Python settings, no tracing. Several: the un-swept config gives the structure.
-    gan = engine.build_gan(member_config(config, members[0].settings) if len(members) == 1 else config,
+    gan = build_gan(member_config(config, members[0].settings) if len(members) == 1 else config,
                            image_shape, num_classes, data_size)
     if mesh is not None and mesh.shape["data"] > 1:
         if config.batch_size % mesh.shape["data"]:

@@ -16,7 +16,7 @@ import jax
 import numpy as np
 import orbax.checkpoint as ocp
 
-from jaxgan.core import engine
+from jaxgan.core import TrainState
 from jaxgan.core import optim
 
 
@@ -58,8 +58,8 @@ class Checkpoints:
     def read_meta(self, step: int) -> dict:
         return self.manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))["meta"]
 
-    def restore(self, template: engine.TrainState, meta: dict, step: int | None = None,
-                ) -> engine.TrainState | None:
+    def restore(self, template: TrainState, meta: dict, step: int | None = None,
+                ) -> TrainState | None:
         """The newest readable checkpoint (or `step`) shaped like `template`; None if there is none.
 
         Raises CheckpointError when the checkpoint belongs to another variant or other shapes, or when

@@ -23,7 +23,6 @@ from tqdm import tqdm
 
 from jaxgan.run import checkpoint
 from jaxgan.data import datasets as data
-from jaxgan.core import engine
 from jaxgan.eval import evaluation
 from jaxgan.viz import images
 from jaxgan.parts import monitors

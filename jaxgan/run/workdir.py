@@ -20,9 +20,7 @@ import jax
 import ml_collections
 
 from jaxgan.run import checkpoint
-from jaxgan.core import engine
-
-
+from jaxgan.core import GAN, TrainState, build_gan
 class WorkdirError(ValueError):
     """A workdir that cannot be created, written or read."""
 
@@ -122,7 +120,7 @@ def prepare(workdir: str) -> str:
     return workdir
 
 
-def run_meta(config: ml_collections.ConfigDict, gan: engine.GAN, dataset: dict[str, Any],
+def run_meta(config: ml_collections.ConfigDict, gan: GAN, dataset: dict[str, Any],
              params: Any) -> dict[str, Any]:
     """What identifies a run: stored with each checkpoint and compared on resume."""
     return dict(variant=config.variant, config=json.loads(config.to_json()), dataset=dataset,
@@ -143,7 +141,7 @@ def num_members(meta: dict) -> int:
 
 
 def load_run(workdir: str, step: int | None = None, member: int = 0) -> tuple[ml_collections.ConfigDict,
-                                                                             engine.GAN, engine.TrainState, dict]:
+                                                                             GAN, TrainState, dict]:
     """Rebuilds the GAN of a trained workdir and restores its latest (or `step`) checkpoint.
 
     For a population, `member` picks the member: its config (with its swept settings and seed), GAN and
@@ -176,7 +174,7 @@ def load_run(workdir: str, step: int | None = None, member: int = 0) -> tuple[ml
         config.seed = chosen.seed
         gan, state = pop.member_gans()[member], None if state is None else pop.member_state(state, member)
     else:
-        gan = engine.build_gan(config, *shapes)
+        gan = build_gan(config, *shapes)
         state = ckpts.restore(jax.eval_shape(gan.init, jax.random.PRNGKey(0)), meta, step)
     ckpts.close()
     if state is None:
