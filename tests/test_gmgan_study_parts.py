@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from jaxgan.core import step
 from jaxgan.parts import losses
 from jaxgan.parts.models import MLPDiscriminator
 from jaxgan.parts.models.minibatch_std import class_minibatch_std
@@ -149,7 +150,7 @@ def test_mode_seeking_regularizer_sees_the_latents_of_the_fake_batch_in_the_engi
     state = gan.init(jax.random.PRNGKey(0))
     real = jax.random.uniform(jax.random.PRNGKey(1), (16, 28, 28, 1), minval=-1, maxval=1)
     key = jax.random.PRNGKey(2)
-    _, metrics = gan.g_update(state, real, jnp.zeros((16,), jnp.int32), key)
+    _, metrics = step.g_update(gan, state, real, jnp.zeros((16,), jnp.int32), key)
     # The same draw by hand: g_update's first split is the latent key, its second the generator's.
     k_latent, k_gen = jax.random.split(key, 5)[:2]
     z, y = gan.sample_latent(state.params["prior"], k_latent, 16, train=True)
