@@ -102,17 +102,15 @@ def test_workdir_of_another_variant_is_refused(tiny_idx_dir, tmp_path):
 
 
 def test_corrupt_latest_checkpoint_falls_back_to_previous(tiny_idx_dir, tmp_path, caplog):
-    trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=4), str(tmp_path))
+    final = trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=4), str(tmp_path))
     state_dir = tmp_path / "checkpoints" / "4" / "state"
     for root, _, files in os.walk(state_dir):
         for name in files:
             with open(os.path.join(root, name), "wb") as f:
                 f.write(b"garbage")
-    config = tiny_config("vanilla", tiny_idx_dir, steps=4)
-    _, gan, _, meta = workdir_lib.load_run(str(tmp_path), step=2)
-    restored = checkpoint.Checkpoints(str(tmp_path / "checkpoints")).restore(
-        gan.init(jax.random.PRNGKey(config.seed)), meta)
-    assert int(restored.step) == 2
+    meta = workdir_lib.load_run(str(tmp_path), step=2)[3]
+    restored = checkpoint.Checkpoints(str(tmp_path / "checkpoints")).restore(final, meta)  # a population of one
+    assert int(restored.member(0).step) == 2
     assert "corrupt" in caplog.text
 
 
