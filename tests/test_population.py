@@ -183,10 +183,10 @@ SHARDED = textwrap.dedent("""
     import os, sys, json
     os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
     import jax, jax.numpy as jnp, numpy as np
-    sys.path.insert(0, sys.argv[2])
+    sys.path[:0] = [sys.argv[2], os.path.dirname(sys.argv[2])]  # this checkout's jaxgan, not an installed one
     from conftest import tiny_config
     from jaxgan.data import datasets as data
-    from jaxgan.population import population
+    from jaxgan import population
     ds = data.load_idx(sys.argv[1], "train")
     config = tiny_config("vanilla", sys.argv[1])
     sweeps = [("optim.generator.learning_rate", (1e-4, 3e-4))]

@@ -6,7 +6,7 @@ import jax
 if n > 1:
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
     jax.distributed.initialize(coordinator_address=f"localhost:{port}", num_processes=n, process_id=pid)
-sys.path.insert(0, tests_dir)
+sys.path[:0] = [tests_dir, os.path.dirname(tests_dir)]  # this checkout's jaxgan, not an installed one
 from conftest import tiny_config
 from jaxgan.data import datasets as data
 from jaxgan.population import population
