@@ -7,7 +7,7 @@ before anything is created (no file written, no data loaded, no device touched).
     validate(config, ...)                  all of the above and the workdir: what a training run calls first
 
 Parts validate their own fields when built (registries answer unknown names and fields in one line); the one
-check that needs the data is batch_size <= dataset size (`check_engine` with `data_size`).
+check that needs the data is 1 <= batch_size <= dataset size (`check_engine` with `data_size`, from build_gan).
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ POSITIVE_HOST_FIELDS = ("steps", "steps_per_call", "log_every", "sample_every", 
 
 
 def check_engine(config: ml_collections.ConfigDict, data_size: int | None = None) -> None:
-    """One-line ValueErrors for impossible train-step settings (`data_size`: also batch_size <= it)."""
+    """One-line ValueErrors for impossible train-step settings; batch_size is checked once `data_size` is known."""
     from jaxgan.core.gan import COMPUTE_DTYPES  # the engine imports this module
 
-    if config.batch_size < 1 or (data_size is not None and config.batch_size > data_size):
-        bound = f"[1, {data_size}] (dataset size)" if data_size is not None else ">= 1"
-        raise ValueError(f"batch_size must be in {bound}, got {config.batch_size}")
+    if data_size is not None and not 0 < config.batch_size <= data_size:  # one message for both bounds
+        raise ValueError(f"batch_size must be in [1, {data_size}] (dataset size), got {config.batch_size}")
     for name in ("n_d", "n_g", "g_every"):
         if config[name] < 1:
             raise ValueError(f"{name} must be >= 1, got {config[name]}")
