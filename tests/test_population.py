@@ -1,6 +1,8 @@
-"""Populations: members equal their single runs, sweeps apply each member's value, bad sweeps are refused,
+"""Populations: members equal their single runs (a population of one is a single run, bit for bit), backends
+equal each other, a backend is one registered class, sweeps apply each member's value, bad sweeps are refused,
 a NaN member is frozen while the others train, sharded populations equal unsharded ones."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -14,9 +16,26 @@ import pytest
 from conftest import tiny_config
 from jaxgan.data import datasets as data
 from jaxgan.core import build_gan
-from jaxgan.population import population
+from jaxgan import population
+from jaxgan.population import BACKENDS, Backend, PopulationState
+from jaxgan.population.backends import member_chunk
 
 STEPS = 4
+
+
+@BACKENDS.register("test_reversed", mesh=False, pop_axis=False)
+class Reversed(Backend):
+    """A backend written for the tests: each member in its own compiled call, last member first. Registering
+    this one class is all a new backend takes."""
+
+    def train_chunk(self, state, images, labels, num_steps):
+        chunk = jax.jit(functools.partial(member_chunk, self.population), static_argnums=6)
+        hparams = self.population.hparams()
+        outs = {i: chunk({k: v[i] for k, v in hparams.items()}, state.member(i), state.alive[i], state.failed_step[i],
+                         images, labels, num_steps) for i in reversed(range(state.size))}
+        members, alive, failed, metrics = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs),
+                                                                 *[outs[i] for i in range(state.size)])
+        return PopulationState(members=members, alive=alive, failed_step=failed), metrics
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +75,53 @@ def test_member_i_equals_the_single_run_with_seed_plus_i(tiny, tiny_idx_dir, bac
         np.testing.assert_array_equal(np.asarray(member.data_order), np.asarray(single.data_order))
     # and the members really differ from each other (different seeds)
     assert max_abs_diff(pop.member_state(state, 0).params, pop.member_state(state, 1).params) > 1e-3
+
+
+def assert_trees_equal(a, b):
+    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+@pytest.mark.parametrize("settings", [{}, {"optim.generator.learning_rate": 3e-4}])
+def test_a_population_of_one_is_the_single_run_bit_for_bit(tiny, tiny_idx_dir, settings):
+    """No special case for one member: the population machinery (loop backend, NaN policy) around the plain
+    engine's chunk changes no bit of the state or the metrics."""
+    ds, (images, labels) = tiny
+    config = tiny_config("vanilla", tiny_idx_dir, seed=5)
+    pop = population.build(config, ds.image_shape, ds.num_classes, ds.size, members=[population.Member(0, 5, settings)])
+    assert pop.backend == "loop" and pop.hparams() == {}  # nothing traced: the member's own Python settings
+    state, metrics = pop.jit_train_chunk(pop.init(), images, labels, STEPS)
+    gan = build_gan(population.member_config(config, settings), ds.image_shape, ds.num_classes, ds.size)
+    single, single_metrics = gan.jit_train_chunk(gan.init(jax.random.PRNGKey(5)), images, labels, STEPS)
+    assert_trees_equal(pop.member_state(state, 0), single)
+    assert_trees_equal(jax.tree_util.tree_map(lambda x: x[0], metrics), single_metrics)
+    assert np.asarray(state.alive).tolist() == [True] and np.asarray(state.failed_step).tolist() == [-1]
+
+
+def test_a_backend_registered_in_a_test_is_picked_by_name(tiny, tiny_idx_dir):
+    ds, (images, labels) = tiny
+    config = tiny_config("vanilla", tiny_idx_dir, population_backend="test_reversed")
+    sweeps = [("optim.generator.learning_rate", (1e-4, 3e-4))]
+    pop, state, metrics = train_population(config, ds, images, labels, sweeps=sweeps)
+    assert pop.backend == "test_reversed" and type(pop.runner) is Reversed
+    _, loop_state, loop_metrics = train_population(config, ds, images, labels, sweeps=sweeps, backend="loop")
+    assert_trees_equal(state, loop_state)  # the same member chunk, called in another order
+    assert_trees_equal(metrics, loop_metrics)
+    with pytest.raises(ValueError, match="test_reversed does not run as one program: a mesh needs map, vmap"):
+        population.build(config, ds.image_shape, ds.num_classes, ds.size, mesh="data:1")
+
+
+@pytest.mark.parametrize("backend, sizes, why", [
+    ("nope", None, "population_backend must be one of auto, loop, map"),
+    ("loop", {"pop": 1, "data": 2}, "loop does not run as one program: a mesh needs map, vmap"),
+    ("map", {"pop": 2, "data": 1}, "map cannot spread members over devices: a mesh with pop > 1 needs vmap")])
+def test_backends_that_cannot_run_a_population_are_refused_in_one_line(backend, sizes, why):
+    """Refusals follow from the capabilities each backend registered with (no device needed to check)."""
+    with pytest.raises(ValueError, match=why) as e:
+        population.backends.check(backend, sizes)
+    assert "\n" not in str(e.value)
+    if sizes is not None:
+        assert population.backends.resolve("auto", 3, sizes) == "vmap"  # auto: vmap with any mesh
 
 
 def test_sweep_applies_each_members_value(tiny, tiny_idx_dir):
@@ -117,10 +183,10 @@ SHARDED = textwrap.dedent("""
     import os, sys, json
     os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
     import jax, jax.numpy as jnp, numpy as np
-    sys.path.insert(0, sys.argv[2])
+    sys.path[:0] = [sys.argv[2], os.path.dirname(sys.argv[2])]  # this checkout's jaxgan, not an installed one
     from conftest import tiny_config
     from jaxgan.data import datasets as data
-    from jaxgan.population import population
+    from jaxgan import population
     ds = data.load_idx(sys.argv[1], "train")
     config = tiny_config("vanilla", sys.argv[1])
     sweeps = [("optim.generator.learning_rate", (1e-4, 3e-4))]

@@ -1,4 +1,5 @@
-"""train_and_evaluate in-process: outputs, exact resume, checkpoint problems, non-finite losses."""
+"""train_and_evaluate in-process: outputs, exact resume, checkpoint problems, non-finite losses, hooks and their
+cadences, the console progress line, validation before anything is created."""
 
 import dataclasses
 import json
@@ -11,9 +12,8 @@ import numpy as np
 import pytest
 
 from conftest import tiny_config
-from jaxgan.run import checkpoint
 from jaxgan.parts import losses
-from jaxgan.run import trainer
+from jaxgan.run import checkpoint, hooks, trainer
 from jaxgan.run import workdir as workdir_lib
 
 
@@ -50,10 +50,10 @@ def test_run_writes_logs_samples_checkpoints(tiny_idx_dir, tmp_path):
 def test_resume_with_ema_is_bit_identical_and_samples_use_the_ema(tiny_idx_dir, tmp_path):
     decay = 0.9  # EMA on: its params used to share the generator's buffers and crash the donated chunk
     config = tiny_config("vanilla", tiny_idx_dir, steps=6, ema_decay=decay)
-    straight = trainer.train_and_evaluate(config, str(tmp_path / "a"))
+    straight = trainer.train_and_evaluate(config, str(tmp_path / "a")).member(0)
     trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=3, checkpoint_every=3, ema_decay=decay),
                                str(tmp_path / "b"))
-    resumed = trainer.train_and_evaluate(config, str(tmp_path / "b"))
+    resumed = trainer.train_and_evaluate(config, str(tmp_path / "b")).member(0)
     assert int(resumed.step) == 6
     for x, y in zip(params_of(straight), params_of(resumed)):
         np.testing.assert_array_equal(x, y)
@@ -102,17 +102,15 @@ def test_workdir_of_another_variant_is_refused(tiny_idx_dir, tmp_path):
 
 
 def test_corrupt_latest_checkpoint_falls_back_to_previous(tiny_idx_dir, tmp_path, caplog):
-    trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=4), str(tmp_path))
+    final = trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=4), str(tmp_path))
     state_dir = tmp_path / "checkpoints" / "4" / "state"
     for root, _, files in os.walk(state_dir):
         for name in files:
             with open(os.path.join(root, name), "wb") as f:
                 f.write(b"garbage")
-    config = tiny_config("vanilla", tiny_idx_dir, steps=4)
-    _, gan, _, meta = workdir_lib.load_run(str(tmp_path), step=2)
-    restored = checkpoint.Checkpoints(str(tmp_path / "checkpoints")).restore(
-        gan.init(jax.random.PRNGKey(config.seed)), meta)
-    assert int(restored.step) == 2
+    meta = workdir_lib.load_run(str(tmp_path), step=2)[3]
+    restored = checkpoint.Checkpoints(str(tmp_path / "checkpoints")).restore(final, meta)  # a population of one
+    assert int(restored.member(0).step) == 2
     assert "corrupt" in caplog.text
 
 
@@ -126,8 +124,10 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tiny_idx_dir, tmp_
     # The same config resumed (another loss name would be refused), with its objective made to explode.
     monkeypatch.setitem(losses.OBJECTIVES, "bce", ExplodesAfterTwoSteps)
     config = tiny_config("vanilla", tiny_idx_dir, steps=4)
-    with pytest.raises(trainer.NonFiniteLossError, match="non-finite loss at step 3.*last good checkpoint: step 2"):
+    with pytest.raises(trainer.NonFiniteLossError) as e:
         trainer.train_and_evaluate(config, str(tmp_path))
+    # A single run is a population of one: when its only member fails, the run stops with one line.
+    assert str(e.value) == "non-finite loss at step 3; stopped without saving it (last good checkpoint: step 2)"
     assert sorted(os.listdir(tmp_path / "checkpoints")) == ["2"]
 
 
@@ -138,9 +138,78 @@ def test_unwritable_workdir_is_a_clear_error(tmp_path):
         workdir_lib.prepare(str(blocker / "sub"))
 
 
-def test_bad_host_settings_are_rejected(tiny_idx_dir, tmp_path):
-    with pytest.raises(ValueError, match="steps must be >= 1"):
-        trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=0), str(tmp_path))
+@pytest.mark.parametrize("overrides, kwargs, why", [
+    ({"steps": 0}, {}, "steps must be >= 1"), ({"ema_decay": 1.0}, {}, "ema_decay must be in"),
+    ({"n_d": 0}, {}, "n_d must be >= 1"), ({"population_backend": "nope"}, {}, "population_backend must be one of"),
+    ({}, {"sweeps": [("ema_decay", (0.5, 1.5))]}, "ema_decay must be in"),  # a member's own value
+    ({}, {"sweeps": [("n_d", (1.0, 2.0))]}, "structural"), ({}, {"seeds": 0}, "--seeds must be >= 1"),
+    ({"batch_size": 8}, {"mesh": "data:3"}, "batch_size 8 cannot be split over a data axis of 3"),
+    ({"population_backend": "loop"}, {"mesh": "data:1"}, "a mesh needs")])
+def test_bad_settings_are_refused_before_anything_is_created(tmp_path, overrides, kwargs, why):
+    """Validation runs first: no data is loaded (the data folder does not even exist), no file is written."""
+    config = tiny_config("vanilla", tmp_path / "no_data_here", **overrides)
+    with pytest.raises(ValueError, match=why) as e:
+        trainer.train_and_evaluate(config, str(tmp_path / "run"), **kwargs)
+    assert "\n" not in str(e.value) and not (tmp_path / "run").exists()
+
+
+class Recorder(hooks.Hook):
+    """A fake hook: records the steps it fires at and the length of every chunk it observes."""
+
+    def __init__(self, every):
+        self.every, self.fired, self.chunks, self.closed = every, [], [], False
+
+    def observe(self, chunk):
+        self.chunks.append(chunk["d/loss"].shape[1])
+
+    def __call__(self, step, state, alive):
+        self.fired.append((step, int(np.max(np.asarray(state.members.step)))))
+        return [{"recorder/step": float(step)}]
+
+    def close(self, state):
+        self.closed = True
+
+
+def test_hooks_fire_on_their_cadences_and_end_chunks_there(tiny_idx_dir, tmp_path):
+    # log and checkpoint every 2, samples every 8, chunks of at most 4; the recorder every 3.
+    config = tiny_config("vanilla", tiny_idx_dir, steps=8, steps_per_call=4, sample_every=8)
+    recorder = Recorder(every=3)
+    trainer.train_and_evaluate(config, str(tmp_path), extra_hooks=[recorder])
+    assert recorder.fired == [(3, 3), (6, 6), (8, 8)]  # its multiples, and the last step; the state is at that step
+    assert recorder.chunks == [2, 1, 1, 2, 2]  # chunks end at 2, 3, 4, 6, 8: every step some hook fires
+    assert recorder.closed
+    rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+    assert [(r["step"], "d/loss" in r, "recorder/step" in r) for r in rows] == [
+        (2, True, False), (3, False, True), (4, True, False), (6, True, True), (8, True, True)]
+    assert sorted(os.listdir(tmp_path / "checkpoints"), key=int)[-1] == "8"
+
+
+def test_next_boundary_is_the_first_step_a_hook_fires():
+    three, five = Recorder(3), Recorder(5)
+    assert [hooks.next_boundary(s, 100, [three, five]) for s in (0, 3, 4, 5, 9)] == [3, 5, 5, 6, 10]
+    assert hooks.next_boundary(14, 15, [three, five]) == 15  # the chunk limit (steps_per_call, or the last step)
+
+
+def test_progress_line_shows_step_rate_eta_and_losses():
+    now = [100.0]
+    losses = hooks.LossSummary(every=10, size=2)
+    progress = hooks.Progress(10, start=0, total=100, losses=losses, clock=lambda: now[0])
+    now[0] += 4.0
+    losses.latest = [{"d/loss": 1.0, "g/loss": 2.0}, {"d/loss": 3.0, "g/loss": 4.0}]
+    # 20 steps in 4 s: 5 steps/s, 80 steps left: 16 s; the losses are the members' mean.
+    assert progress.line(20, np.array([True, True])) == (
+        "step 20/100 20% | 5.0 steps/s | ETA 16s | d/loss 2 g/loss 3 (mean of 2 members)")
+    now[0] += 20.0  # 10 steps in 20 s: 0.5 steps/s, 70 steps left; member 1 has failed
+    assert progress.line(30, np.array([True, False])) == (
+        "step 30/100 30% | 0.5 steps/s | ETA 2m20s | d/loss 1 g/loss 2 (mean of 1 alive of 2 members)")
+    assert [hooks.format_duration(s) for s in (42.4, 347, 7300)] == ["42s", "5m47s", "2h01m"]
+
+
+def test_training_prints_one_progress_line_per_log_step(tiny_idx_dir, tmp_path, capsys):
+    trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir), str(tmp_path))
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("step ")]
+    assert [line.split(" | ")[0] for line in lines] == ["step 2/4 50%", "step 4/4 100%"]
+    assert all("steps/s" in line and "ETA" in line and "d/loss" in line and "g/loss" in line for line in lines)
 
 
 def test_periodic_evaluation_is_logged_and_plotted(tiny_idx_dir, tmp_path, monkeypatch):

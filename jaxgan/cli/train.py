@@ -95,15 +95,15 @@ def start_distributed() -> None:
 def main(argv: list[str]) -> None:
     if len(argv) > 1:
         cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
-    from jaxgan.population import population  # imported late so that flag errors answer before TensorFlow loads
-    from jaxgan.run import trainer
+    # imported late so that flag errors answer before TensorFlow loads
+    from jaxgan import population
+    from jaxgan.run import trainer, validate
 
     workdir = FLAGS.workdir or f"runs/{FLAGS.variant}"
     try:
         sweeps = [population.parse_sweep(spec) for spec in FLAGS.sweep]
-        population.member_grid(FLAGS.config, FLAGS.seeds, sweeps)  # bad sweeps answer before any data loads
-        if FLAGS.mesh:
-            population.parse_mesh(FLAGS.mesh)
+        # Every setting answers before a multi-host run connects, any data loads or any file is written.
+        validate.validate(FLAGS.config, seeds=FLAGS.seeds, sweeps=sweeps, mesh=FLAGS.mesh, workdir=workdir)
         start_distributed()
         trainer.train_and_evaluate(FLAGS.config, workdir, seeds=FLAGS.seeds, sweeps=sweeps, mesh=FLAGS.mesh)
     except (ValueError, FloatingPointError) as e:

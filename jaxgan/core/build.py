@@ -5,25 +5,18 @@ from __future__ import annotations
 import ml_collections
 
 from jaxgan.core import optim
-from jaxgan.core.gan import COMPUTE_DTYPES, GAN
+from jaxgan.core.gan import GAN
 from jaxgan.core.state import Schedule
 from jaxgan.parts import augment as augment_lib
 from jaxgan.parts import latents, losses, models, regularizers
+from jaxgan.run import validate
 
 
 def build_gan(config: ml_collections.ConfigDict, image_shape, num_classes: int, data_size: int) -> GAN:
-    """Composes the parts named by `config` into a GAN (raises ValueError on a bad part or size)."""
-    if not 0 < config.batch_size <= data_size:
-        raise ValueError(f"batch_size must be in [1, {data_size}] (dataset size), got {config.batch_size}")
-    for name in ("n_d", "n_g", "g_every"):
-        if config[name] < 1:
-            raise ValueError(f"{name} must be >= 1, got {config[name]}")
-    if config.adaptive_n_d.max_n_d and config.adaptive_n_d.max_n_d < config.n_d:
-        raise ValueError(f"adaptive_n_d.max_n_d must be 0 (fixed n_d) or >= n_d = {config.n_d}, "
-                         f"got {config.adaptive_n_d.max_n_d}")
+    """Composes the parts named by `config` into a GAN (one-line ValueError on a bad part or setting, see
+    jaxgan.run.validate)."""
+    validate.check_engine(config, data_size)
     compute_dtype = config.get("compute_dtype", "float32")
-    if compute_dtype not in COMPUTE_DTYPES:
-        raise ValueError(f"compute_dtype must be one of {', '.join(COMPUTE_DTYPES)}, got {compute_dtype!r}")
     objective = losses.build_objective(config.loss)
     return GAN(
         generator=models.build_generator(config.generator, image_shape, num_classes),
