@@ -13,6 +13,9 @@ from __future__ import annotations
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from jaxgan.parts.models.conv import valid_patches
 
 
 def _same_offset(k: int, s: int) -> int:
@@ -69,11 +72,76 @@ class PatchConvTranspose(nn.Module):
         return full[:, o:o + s * h, o:o + s * w] + bias
 
 
+def _subpixel_taps(k: int, s: int) -> tuple[int, np.ndarray]:
+    """(j0, taps [n, s]): output pixel `s*a + p` of the SAME transposed conv (one axis) is
+    `sum_u x[a + j0 + u] * kernel[taps[u, p]]`, u < n; taps[u, p] = k marks a missing tap (a zero weight).
+
+    From `PatchConvTranspose`: input pixel i reaches full-output position `s*i + k - 1 - d` through tap d, and
+    the SAME output starts at full position `o`, so phase p reads taps `d = k - 1 - p - o + s*j` at input
+    `a + j`; j0 .. j0 + n - 1 is the union of the phases' offsets j.
+    """
+    o = _same_offset(k, s)
+    reach = {p: [j for j in range(-k, k + 1) if 0 <= k - 1 - p - o + s * j < k] for p in range(s)}
+    offsets = [j for js in reach.values() for j in js]  # a phase has none when k < s: it is bias alone
+    j0, n = min(offsets), max(offsets) - min(offsets) + 1
+    taps = np.full((n, s), k)
+    for p, js in reach.items():
+        for j in js:
+            taps[j - j0, p] = k - 1 - p - o + s * j
+    return j0, taps
+
+
+class SubPixelConvTranspose(nn.Module):
+    """`PatchConvTranspose`'s transposed conv (same params, equal outputs up to float rounding) as one
+    stride-1 conv with s*s*features outputs followed by depth-to-space (Shi et al. 2016's sub-pixel conv).
+
+    x [B, h, w, cin] -> [B, s*h, s*w, features]. Each output phase (p, q) < (s, s) is a stride-1 correlation
+    of x with a sub-kernel of the (flipped, strided) kernel; the phases' sub-kernels are stacked on the output
+    axis, zero where a phase lacks a tap, `[n, n, cin, (p, q, features)]` (n = 3 for k = 4 or 5, s = 2: 2.25x
+    the multiply-adds of the overlap-add form for k = 4), so there is no overlap-add and no output transpose
+    but one. `layout`: the patch layout (`jaxgan.parts.models.conv.valid_patches`).
+    """
+
+    features: int
+    kernel_size: int = 4
+    stride: int = 2
+    kernel_init: nn.initializers.Initializer = nn.linear.default_kernel_init
+    layout: str = "grid"
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        k, s, cin, cout = self.kernel_size, self.stride, x.shape[-1], self.features
+        kernel = self.param("kernel", self.kernel_init, (k, k, cin, cout))
+        bias = self.param("bias", nn.initializers.zeros_init(), (cout,))
+        b, h, w, _ = x.shape
+        j0, taps = _subpixel_taps(k, s)
+        n = taps.shape[0]
+        # A gather from the kernel with one zero tap appended (index k): exact in any matmul precision.
+        padded = jnp.pad(kernel, ((0, 1), (0, 1), (0, 0), (0, 0)))
+        sub = padded[taps[:, :, None, None], taps[None, None, :, :]]  # [u, p, v, q, cin, cout]
+        sub = sub.transpose(0, 2, 4, 1, 3, 5).reshape(n * n * cin, s * s * cout)
+        # x[a + j0 + u] for a < h, u < n: pad j0 below (negative: crop) and the rest above.
+        xp = jax.lax.pad(x, jnp.zeros((), x.dtype),
+                         ((0, 0, 0), (-j0, j0 + n - 1, 0), (-j0, j0 + n - 1, 0), (0, 0, 0)))
+        patches, crop = valid_patches(xp, n, n, self.layout)
+        phases = crop(patches @ sub).reshape(b, h, w, s, s, cout)
+        return phases.transpose(0, 1, 3, 2, 4, 5).reshape(b, s * h, s * w, cout) + bias
+
+
+CONV_TRANSPOSE_IMPLS = ("patches", "subpixel", "subpixel_rows", "lax")
+
+
 def conv_transpose(impl: str, features: int, kernel_size: int, stride: int, kernel_init, name: str) -> nn.Module:
-    """The transposed-conv layer for `impl` ("patches": `PatchConvTranspose`; "lax": `nn.ConvTranspose`)."""
+    """The transposed-conv layer for `impl`, all with `nn.ConvTranspose`'s params: "patches"
+    (`PatchConvTranspose`), "subpixel" (`SubPixelConvTranspose`), "subpixel_rows" (the same with
+    contiguous-row patches) or "lax" (`nn.ConvTranspose`)."""
     if impl == "patches":
         return PatchConvTranspose(features, kernel_size, stride, kernel_init=kernel_init, name=name)
+    if impl in ("subpixel", "subpixel_rows"):
+        layout = "grid" if impl == "subpixel" else "rows"
+        return SubPixelConvTranspose(features, kernel_size, stride, kernel_init=kernel_init, layout=layout,
+                                     name=name)
     if impl == "lax":
         return nn.ConvTranspose(features, (kernel_size, kernel_size), strides=(stride, stride), padding="SAME",
                                 kernel_init=kernel_init, name=name)
-    raise ValueError(f"conv_impl must be 'patches' or 'lax', got {impl!r}")
+    raise ValueError(f"conv_impl must be one of {', '.join(CONV_TRANSPOSE_IMPLS)}, got {impl!r}")
