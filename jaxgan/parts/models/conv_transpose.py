@@ -91,15 +91,31 @@ def _subpixel_taps(k: int, s: int) -> tuple[int, np.ndarray]:
     return j0, taps
 
 
+def _phase_windows(taps: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(starts [s], window_taps [m, s]): each phase's taps lie in offsets `starts[p] .. starts[p] + m - 1` of
+    `_subpixel_taps`'s n, m the longest phase's span; `window_taps[v, p] = taps[starts[p] + v, p]` (k: none).
+
+    For k = 4, s = 2 the phases read offsets {0, 1} and {1, 2} of n = 3: one 2x2 window per phase instead of
+    the 3x3 union, so the stride-1 conv does (h+1)^2 / h^2 (not 9/4) times the overlap-add form's work.
+    """
+    n, s = taps.shape
+    used = [np.flatnonzero(taps[:, p] < k) for p in range(s)]
+    m = max((u[-1] - u[0] + 1 for u in used if len(u)), default=1)
+    starts = np.array([min(u[0], n - m) if len(u) else 0 for u in used])
+    return starts, np.stack([taps[starts[p]:starts[p] + m, p] for p in range(s)], axis=1)
+
+
 class SubPixelConvTranspose(nn.Module):
     """`PatchConvTranspose`'s transposed conv (same params, equal outputs up to float rounding) as one
     stride-1 conv with s*s*features outputs followed by depth-to-space (Shi et al. 2016's sub-pixel conv).
 
     x [B, h, w, cin] -> [B, s*h, s*w, features]. Each output phase (p, q) < (s, s) is a stride-1 correlation
-    of x with a sub-kernel of the (flipped, strided) kernel; the phases' sub-kernels are stacked on the output
-    axis, zero where a phase lacks a tap, `[n, n, cin, (p, q, features)]` (n = 3 for k = 4 or 5, s = 2: 2.25x
-    the multiply-adds of the overlap-add form for k = 4), so there is no overlap-add and no output transpose
-    but one. `layout`: the patch layout (`jaxgan.parts.models.conv.valid_patches`).
+    of x with a sub-kernel of the (flipped, strided) kernel. The phases' sub-kernels are stacked on the
+    output axis, `[m, m, cin, (p, q, features)]`, over the smallest window m that holds each phase's taps
+    (zero where a phase lacks one; m = 2 for k = 4, 3 for k = 5 at s = 2); the conv runs over
+    `h + n - m` positions (n: the union of the phases' input offsets) and phase p reads its outputs from
+    position `starts[p]` on (`_phase_windows`): no overlap-add, only the interleave of the phases.
+    `layout`: the patch layout (`jaxgan.parts.models.conv.valid_patches`).
     """
 
     features: int
@@ -116,16 +132,24 @@ class SubPixelConvTranspose(nn.Module):
         b, h, w, _ = x.shape
         j0, taps = _subpixel_taps(k, s)
         n = taps.shape[0]
+        starts, window = _phase_windows(taps, k)
+        m = window.shape[0]
         # A gather from the kernel with one zero tap appended (index k): exact in any matmul precision.
         padded = jnp.pad(kernel, ((0, 1), (0, 1), (0, 0), (0, 0)))
-        sub = padded[taps[:, :, None, None], taps[None, None, :, :]]  # [u, p, v, q, cin, cout]
-        sub = sub.transpose(0, 2, 4, 1, 3, 5).reshape(n * n * cin, s * s * cout)
+        sub = padded[window[:, :, None, None], window[None, None, :, :]]  # [u, p, v, q, cin, cout]
+        sub = sub.transpose(0, 2, 4, 1, 3, 5).reshape(m * m * cin, s * s * cout)
         # x[a + j0 + u] for a < h, u < n: pad j0 below (negative: crop) and the rest above.
         xp = jax.lax.pad(x, jnp.zeros((), x.dtype),
                          ((0, 0, 0), (-j0, j0 + n - 1, 0), (-j0, j0 + n - 1, 0), (0, 0, 0)))
-        patches, crop = valid_patches(xp, n, n, self.layout)
-        phases = crop(patches @ sub).reshape(b, h, w, s, s, cout)
-        return phases.transpose(0, 1, 3, 2, 4, 5).reshape(b, s * h, s * w, cout) + bias
+        patches, crop = valid_patches(xp, m, m, self.layout)
+        y = crop(patches @ sub)
+        y = y.reshape(*y.shape[:3], s, s, cout)  # [B, h + n - m, w + n - m, p, q, cout]
+        if not starts.any():  # every phase starts at 0: a plain depth-to-space
+            return y[:, :h, :w].transpose(0, 1, 3, 2, 4, 5).reshape(b, s * h, s * w, cout) + bias
+        # out[b, s*a + p, s*c + q] = y[b, a + starts[p], c + starts[q], p, q].
+        rows = jnp.stack([y[:, t:t + h, :, p] for p, t in enumerate(starts)], axis=2)  # [B, h, p, W', q, cout]
+        out = jnp.stack([rows[:, :, :, t:t + w, q] for q, t in enumerate(starts)], axis=4)  # [B, h, p, w, q, c]
+        return out.reshape(b, s * h, s * w, cout) + bias
 
 
 CONV_TRANSPOSE_IMPLS = ("patches", "subpixel", "subpixel_rows", "lax")
