@@ -74,7 +74,8 @@ def test_unknown_impl_is_a_one_line_error():
         conv_transpose("s2d", 4, 3, 2, None, None)
 
 
-@pytest.mark.parametrize("g_impl,d_impl", [("subpixel", "s2d"), ("subpixel_rows", "rows")])
+@pytest.mark.parametrize("g_impl,d_impl", [("subpixel", "s2d"),
+                                            pytest.param("subpixel_rows", "rows", marks=pytest.mark.slow)])
 def test_dcgan_trains_to_the_same_losses_with_each_conv_impl(g_impl, d_impl):
     """Three train steps of a small `dcgan` from one seed: same losses as the default implementations."""
     images = jax.random.uniform(jax.random.PRNGKey(0), (64, 28, 28, 1), minval=-1.0, maxval=1.0)
