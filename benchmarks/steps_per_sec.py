@@ -134,7 +134,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--population", type=int, default=1, help="seeds trained at once (1 = the plain engine)")
     parser.add_argument("--steps", type=int, default=50, help="train steps per timed chunk")
     parser.add_argument("--repeats", type=int, default=5, help="timed chunks; steps_per_sec is their median")
-    parser.add_argument("--backend", default="auto", choices=population_lib.BACKENDS,
+    parser.add_argument("--backend", default="auto", choices=population_lib.backends_lib.backend_names(),
                         help="population backend (with --population > 1)")
     parser.add_argument("--data", default="auto", choices=("auto", "synthetic"),
                         help="auto: the shared MNIST test digits when present, else synthetic images")

@@ -142,7 +142,8 @@ def test_variant_trains_and_resumes_exactly(variant, tiny_idx_dir, tmp_path):
 
     small = {"generator.channels": (8, 4), "discriminator.channels": (4, 8), "generator.reference_size": 6,
              "discriminator.reference_size": 6}
-    straight = trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, **small), str(tmp_path / "a"))
+    straight = trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, **small),
+                                          str(tmp_path / "a")).member(0)
     trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, steps=2, **small), str(tmp_path / "b"))
     trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, steps=4, **small), str(tmp_path / "b"))
     resumed = workdir_lib.load_run(str(tmp_path / "b"))[2]

@@ -166,7 +166,7 @@ def test_variant_trains_end_to_end(variant, tiny_idx_dir, tmp_path):
     from jaxgan.run import trainer
 
     config = tiny_config(variant, tiny_idx_dir)
-    state = trainer.train_and_evaluate(config, str(tmp_path))
+    state = trainer.train_and_evaluate(config, str(tmp_path)).member(0)
     assert int(state.step) == config.steps
     rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
     assert rows and all(np.isfinite(r["d/loss"]) and np.isfinite(r["g/loss"]) for r in rows if "d/loss" in r)
@@ -190,6 +190,6 @@ def test_variant_trains_end_to_end(variant, tiny_idx_dir, tmp_path):
         assert jax.tree_util.tree_leaves(stats)  # power-iteration vectors are carried in the state
         np.testing.assert_allclose(bounds[-1], 1.0, rtol=0.2)
         # ... and checkpointed: a second call finds the finished run and restores them exactly.
-        restored = trainer.train_and_evaluate(config, str(tmp_path))
+        restored = trainer.train_and_evaluate(config, str(tmp_path)).member(0)
         jax.tree_util.tree_map(np.testing.assert_array_equal, restored.model_state["discriminator"],
                                state.model_state["discriminator"])
