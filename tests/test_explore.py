@@ -14,7 +14,7 @@ import pytest
 
 from jaxgan import configs
 from jaxgan.analysis import explore
-from jaxgan.run import workdir as workdir_lib
+from jaxgan.run import load
 
 # The MLP cGAN runs by default; the conv ones (same code path, long compiles) with -m slow.
 CONDITIONAL = [pytest.param(v, marks=[pytest.mark.slow] if v != "cgan_mlp" else [])
@@ -25,7 +25,8 @@ CONDITIONAL = [pytest.param(v, marks=[pytest.mark.slow] if v != "cgan_mlp" else 
 def run(tiny_run):
     """(workdir, gan, state, meta) of a 4-step tiny GM-GAN run."""
     workdir = tiny_run("gm_gan")
-    return (workdir, *workdir_lib.load_run(str(workdir))[1:])
+    run = load.load_run(str(workdir))
+    return workdir, run.member_gan(0), run.member_state(0), run.meta
 
 
 def check_every_what_writes_its_figure(run, tmp_path):
@@ -99,8 +100,9 @@ def test_conditional_variants(variant, tiny_run, tmp_path):
     from jaxgan.eval import evaluation
 
     workdir = tiny_run(variant)
-    config, gan, state, meta = workdir_lib.load_run(str(workdir))
-    run = (workdir, gan, state, meta)
+    loaded = load.load_run(str(workdir))
+    config, gan, state = loaded.member_config(0), loaded.member_gan(0), loaded.member_state(0)
+    run = (workdir, gan, state, loaded.meta)
     assert explore.class_space(gan, state).kind == "conditional"
     check_every_what_writes_its_figure(run, tmp_path)
     check_class_grid_and_means(run)
@@ -211,5 +213,5 @@ def test_evaluate_reports_the_class_score_of_gm_gan(run):
     from jaxgan.eval import evaluation
 
     workdir, gan, state, _ = run
-    config = workdir_lib.load_run(str(workdir))[0]
+    config = load.load_run(str(workdir)).member_config(0)
     assert evaluation.is_conditional(gan, state, config)

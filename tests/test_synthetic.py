@@ -15,7 +15,7 @@ import pytest
 from jaxgan.data import datasets as data
 from jaxgan.eval import evaluator
 from jaxgan.analysis import synthetic
-from jaxgan.run import workdir as workdir_lib
+from jaxgan.run import load
 
 FAST = evaluator.Settings(epochs=1, channels=(4, 8), features=16, batch_size=16)
 
@@ -23,7 +23,8 @@ FAST = evaluator.Settings(epochs=1, channels=(4, 8), features=16, batch_size=16)
 @pytest.fixture(scope="module")
 def run(tiny_run):
     workdir = tiny_run("gm_gan")
-    return (workdir, *workdir_lib.load_run(str(workdir))[1:3])
+    loaded = load.load_run(str(workdir))
+    return workdir, loaded.member_gan(0), loaded.member_state(0)
 
 
 def test_count_shared():
