@@ -185,6 +185,14 @@ def test_cli(run, tmp_path):
     assert ok.returncode == 0, ok.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
         f"{n}.{e}" for n in ("class_means", "interpolate_within", "interpolate_between") for e in ("png", "json"))
+    # stdout: one JSON line per figure (its NAME.json with its name and files); stderr: what was written
+    lines = [json.loads(line) for line in ok.stdout.splitlines()]
+    assert [r["figure"] for r in lines] == ["class_means", "interpolate_within", "interpolate_between"]
+    for r in lines:
+        name = r.pop("figure")
+        assert r.pop("files") == [str(out / f"{name}.png"), str(out / f"{name}.json")]
+        assert r == json.loads((out / f"{name}.json").read_text())
+    assert f"wrote {out / 'class_means.png'}" in ok.stderr
     for args, message in ((["--what=colour"], "--what must be"), (["--what=interpolate", "--pairs=2-10"], "--pairs")):
         bad = subprocess.run([sys.executable, "-m", "jaxgan.explore", f"--workdir={workdir}",
                               f"--out={tmp_path / 'bad'}", *args], capture_output=True, text=True)

@@ -92,6 +92,10 @@ def test_cli(run, tmp_path):
                                "--finetune_epochs=1"], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     result = json.loads((out / "synthetic.json").read_text())
+    # stdout: one JSON line per fraction (the rows of synthetic.json); stderr: the human table
+    assert [json.loads(line) for line in ok.stdout.splitlines()] == [
+        dict(step=result["step"], num_train=32, **row) for row in result["rows"]]
+    assert "| % real | % generated |" in ok.stderr
     assert [r["num_generated"] for r in result["rows"]] == [16]
     assert len(result["rows"][0]["finetuned_accuracy"]) == 2
     assert result["test"]["split"] == "test" and result["test_images_seen_by_generator"] == 0
