@@ -1,12 +1,11 @@
-"""`python -m jaxgan.synthetic`: the command lives in `jaxgan.analysis.synthetic`; this module keeps the documented name."""
+"""`python -m jaxgan.synthetic`: the command lives in `jaxgan.cli.synthetic`; this module keeps the documented name."""
 
 from absl import app
 
-from jaxgan.analysis import synthetic as _command
+from jaxgan.cli import synthetic as _command
 from jaxgan.cli import common as cli
 
 __doc__ = _command.__doc__  # absl's --help prints the __main__ module's docstring
 
 if __name__ == "__main__":
-    _command._define_flags()
     app.run(_command.main, flags_parser=cli.parse)

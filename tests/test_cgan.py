@@ -21,7 +21,7 @@ from jaxgan.data import datasets as data
 from jaxgan.core import build_gan
 from jaxgan.parts import losses
 from jaxgan.run import trainer
-from jaxgan.run import workdir as workdir_lib
+from jaxgan.run import load
 from jaxgan.parts.models import conditioning, resnet
 from jaxgan.parts.models.cgan_mlp import ConditionalMLPDiscriminator, ConditionalMLPGenerator
 
@@ -241,7 +241,7 @@ def test_variant_trains_through_the_cli_and_resumes_exactly(variant, tiny_idx_di
                                  f"--workdir={workdir}", f"--config.steps={steps}", *flags],
                                 capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, result.stderr[-3000:]
-    _, _, resumed, _ = workdir_lib.load_run(str(workdir))
+    resumed = load.load_run(str(workdir)).member_state(0)
     assert int(resumed.step) == 4
     for a, b in zip(leaves(straight), leaves(resumed)):
         np.testing.assert_array_equal(a, b)

@@ -158,3 +158,22 @@ def test_sample_cli_bad_input(trained, tmp_path):
     assert_one_line_error(run("jaxgan.sample", f"--workdir={trained}", "--step=3"), "no checkpoint for step 3")
     assert_one_line_error(run("jaxgan.sample", f"--workdir={trained}", "--rejection", "--per_class=2"),
                           "cannot be combined")
+
+
+def test_a_checkpoint_of_another_structure_is_one_line_not_corrupt(trained, tmp_path):
+    """A readable checkpoint whose state does not fit the run (here: a step saved with another tree) is refused
+    as a mismatch, in one line, with no dump of the stored tree and no fall back to an older step."""
+    import shutil
+
+    import numpy as np
+
+    from jaxgan.run import checkpoint, load
+
+    workdir = tmp_path / "run"
+    shutil.copytree(trained, workdir)
+    ckpts = checkpoint.Checkpoints(str(workdir / "checkpoints"))
+    ckpts.save({"other": np.zeros(3, np.float32)}, load.read_meta(str(workdir)), step=6)
+    ckpts.close()
+    result = run("jaxgan.sample", f"--workdir={workdir}", "--num=4", f"--out={tmp_path}/s.png")
+    assert_one_line_error(result, "step 6 holds a state of another structure than this run's")
+    assert "corrupt" not in result.stderr and len(result.stderr) < 1000, result.stderr[-3000:]

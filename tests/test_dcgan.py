@@ -138,7 +138,7 @@ def _params(state):
 def test_variant_trains_and_resumes_exactly(variant, tiny_idx_dir, tmp_path):
     """Steps 0-2, then 2-4 resuming the workdir from its checkpoint; equal to 4 straight steps."""
     from jaxgan.run import trainer
-    from jaxgan.run import workdir as workdir_lib
+    from jaxgan.run import load
 
     small = {"generator.channels": (8, 4), "discriminator.channels": (4, 8), "generator.reference_size": 6,
              "discriminator.reference_size": 6}
@@ -146,7 +146,7 @@ def test_variant_trains_and_resumes_exactly(variant, tiny_idx_dir, tmp_path):
                                           str(tmp_path / "a")).member(0)
     trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, steps=2, **small), str(tmp_path / "b"))
     trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, steps=4, **small), str(tmp_path / "b"))
-    resumed = workdir_lib.load_run(str(tmp_path / "b"))[2]
+    resumed = load.load_run(str(tmp_path / "b")).member_state(0)
     assert int(straight.step) == int(resumed.step) == 4
     for a, b in zip(_params(straight), _params(resumed)):
         np.testing.assert_array_equal(a, b)

@@ -114,9 +114,10 @@ def test_real_baseline_is_near_the_floor_and_pca_is_not(tiny_idx_dir, cache):
 
 
 def test_periodic_evaluator_and_rejection(trained_run, tiny_idx_dir, cache):
-    from jaxgan.run import workdir as workdir_lib
+    from jaxgan.run import load
 
-    config, gan, state, meta = workdir_lib.load_run(trained_run)
+    run = load.load_run(trained_run)
+    config, gan, state = run.member_config(0), run.member_gan(0), run.member_state(0)
     config.eval_num_samples = 32
     periodic = evaluation.PeriodicEvaluator(gan, config, data.load_idx(str(tiny_idx_dir), "train"), cache_dir=cache,
                                             settings=TINY)

@@ -14,7 +14,7 @@ import pytest
 
 from jaxgan import configs
 from jaxgan.analysis import explore
-from jaxgan.run import workdir as workdir_lib
+from jaxgan.run import load
 
 # The MLP cGAN runs by default; the conv ones (same code path, long compiles) with -m slow.
 CONDITIONAL = [pytest.param(v, marks=[pytest.mark.slow] if v != "cgan_mlp" else [])
@@ -25,7 +25,8 @@ CONDITIONAL = [pytest.param(v, marks=[pytest.mark.slow] if v != "cgan_mlp" else 
 def run(tiny_run):
     """(workdir, gan, state, meta) of a 4-step tiny GM-GAN run."""
     workdir = tiny_run("gm_gan")
-    return (workdir, *workdir_lib.load_run(str(workdir))[1:])
+    run = load.load_run(str(workdir))
+    return workdir, run.member_gan(0), run.member_state(0), run.meta
 
 
 def check_every_what_writes_its_figure(run, tmp_path):
@@ -99,8 +100,9 @@ def test_conditional_variants(variant, tiny_run, tmp_path):
     from jaxgan.eval import evaluation
 
     workdir = tiny_run(variant)
-    config, gan, state, meta = workdir_lib.load_run(str(workdir))
-    run = (workdir, gan, state, meta)
+    loaded = load.load_run(str(workdir))
+    config, gan, state = loaded.member_config(0), loaded.member_gan(0), loaded.member_state(0)
+    run = (workdir, gan, state, loaded.meta)
     assert explore.class_space(gan, state).kind == "conditional"
     check_every_what_writes_its_figure(run, tmp_path)
     check_class_grid_and_means(run)
@@ -183,6 +185,14 @@ def test_cli(run, tmp_path):
     assert ok.returncode == 0, ok.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
         f"{n}.{e}" for n in ("class_means", "interpolate_within", "interpolate_between") for e in ("png", "json"))
+    # stdout: one JSON line per figure (its NAME.json with its name and files); stderr: what was written
+    lines = [json.loads(line) for line in ok.stdout.splitlines()]
+    assert [r["figure"] for r in lines] == ["class_means", "interpolate_within", "interpolate_between"]
+    for r in lines:
+        name = r.pop("figure")
+        assert r.pop("files") == [str(out / f"{name}.png"), str(out / f"{name}.json")]
+        assert r == json.loads((out / f"{name}.json").read_text())
+    assert f"wrote {out / 'class_means.png'}" in ok.stderr
     for args, message in ((["--what=colour"], "--what must be"), (["--what=interpolate", "--pairs=2-10"], "--pairs")):
         bad = subprocess.run([sys.executable, "-m", "jaxgan.explore", f"--workdir={workdir}",
                               f"--out={tmp_path / 'bad'}", *args], capture_output=True, text=True)
@@ -211,5 +221,5 @@ def test_evaluate_reports_the_class_score_of_gm_gan(run):
     from jaxgan.eval import evaluation
 
     workdir, gan, state, _ = run
-    config = workdir_lib.load_run(str(workdir))[0]
+    config = load.load_run(str(workdir)).member_config(0)
     assert evaluation.is_conditional(gan, state, config)

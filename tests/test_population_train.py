@@ -13,7 +13,7 @@ import pytest
 from conftest import tiny_config
 from jaxgan.population import population
 from jaxgan.run import trainer
-from jaxgan.run import workdir as workdir_lib
+from jaxgan.run import load
 
 SWEEP = [("optim.generator.learning_rate", (1e-4, 3e-4))]
 
@@ -40,7 +40,8 @@ def test_population_writes_every_member_and_resumes_exactly(tiny_idx_dir, tmp_pa
         assert all(r["member"] == i and r["settings"] == members[i]["settings"] for r in rows)
         assert (member_dir / "samples.png").exists() and list(member_dir.glob("events.out.tfevents.*"))
     # load_run gives member i's own config, GAN and state
-    config3, _, state3, _ = workdir_lib.load_run(str(tmp_path / "a"), member=3)
+    run = load.load_run(str(tmp_path / "a"))
+    config3, state3 = run.member_config(3), run.member_state(3)
     assert (config3.seed, config3.optim.generator.learning_rate) == (1, 3e-4)
     for x, y in zip(leaves(state3.params), leaves(jax.tree_util.tree_map(lambda a: a[3], straight.members.params))):
         np.testing.assert_array_equal(x, y)

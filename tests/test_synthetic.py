@@ -15,7 +15,7 @@ import pytest
 from jaxgan.data import datasets as data
 from jaxgan.eval import evaluator
 from jaxgan.analysis import synthetic
-from jaxgan.run import workdir as workdir_lib
+from jaxgan.run import load
 
 FAST = evaluator.Settings(epochs=1, channels=(4, 8), features=16, batch_size=16)
 
@@ -23,7 +23,8 @@ FAST = evaluator.Settings(epochs=1, channels=(4, 8), features=16, batch_size=16)
 @pytest.fixture(scope="module")
 def run(tiny_run):
     workdir = tiny_run("gm_gan")
-    return (workdir, *workdir_lib.load_run(str(workdir))[1:3])
+    loaded = load.load_run(str(workdir))
+    return workdir, loaded.member_gan(0), loaded.member_state(0)
 
 
 def test_count_shared():
@@ -91,6 +92,10 @@ def test_cli(run, tmp_path):
                                "--finetune_epochs=1"], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     result = json.loads((out / "synthetic.json").read_text())
+    # stdout: one JSON line per fraction (the rows of synthetic.json); stderr: the human table
+    assert [json.loads(line) for line in ok.stdout.splitlines()] == [
+        dict(step=result["step"], num_train=32, **row) for row in result["rows"]]
+    assert "| % real | % generated |" in ok.stderr
     assert [r["num_generated"] for r in result["rows"]] == [16]
     assert len(result["rows"][0]["finetuned_accuracy"]) == 2
     assert result["test"]["split"] == "test" and result["test_images_seen_by_generator"] == 0

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import tiny_config
 from jaxgan.parts import losses
-from jaxgan.run import checkpoint, hooks, trainer
+from jaxgan.run import checkpoint, hooks, load, trainer
 from jaxgan.run import workdir as workdir_lib
 
 
@@ -67,7 +67,8 @@ def test_resume_with_ema_is_bit_identical_and_samples_use_the_ema(tiny_idx_dir, 
     assert not (tmp_path / "a" / workdir_lib.CONFIG_HISTORY).exists()
 
     # One G update from the initial weights g0 to g1 leaves ema = decay * g0 + (1 - decay) * g1.
-    _, gan, state, _ = workdir_lib.load_run(str(tmp_path / "b"))
+    run = load.load_run(str(tmp_path / "b"))
+    gan, state = run.member_gan(0), run.member_state(0)
     state0 = gan.init(jax.random.PRNGKey(1))
     g0 = [np.asarray(x) for x in jax.tree_util.tree_leaves(state0.params["generator"])]
     state1, _ = gan.train_chunk(state0, jnp.zeros((16, 28, 28, 1)), jnp.zeros((16,), jnp.int32), 1)
@@ -108,9 +109,11 @@ def test_corrupt_latest_checkpoint_falls_back_to_previous(tiny_idx_dir, tmp_path
         for name in files:
             with open(os.path.join(root, name), "wb") as f:
                 f.write(b"garbage")
-    meta = workdir_lib.load_run(str(tmp_path), step=2)[3]
-    restored = checkpoint.Checkpoints(str(tmp_path / "checkpoints")).restore(final, meta)  # a population of one
-    assert int(restored.member(0).step) == 2
+    run = load.load_run(str(tmp_path), step=2)
+    restored = checkpoint.Checkpoints(str(tmp_path / "checkpoints")).restore(run.state, run.meta)
+    assert int(run.member_state(0).step) == 2
+    for x, y in zip(jax.tree_util.tree_leaves(restored), jax.tree_util.tree_leaves(run.state)):
+        np.testing.assert_array_equal(x, y)
     assert "corrupt" in caplog.text
 
 

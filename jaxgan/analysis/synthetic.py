@@ -1,9 +1,8 @@
 """Classifiers trained on generated digits (seed 004 section 4): the project's LeNet-style classifier
 (jaxgan.evaluator) trained on N images of which a given fraction is generated, tested on real images.
 
-    python -m jaxgan.synthetic --workdir=DIR [--fractions=0,0.25,0.5,0.75,1] [--num_train=N] [--seeds=3]
-                               [--finetune=true] [--dataset=NAME] [--test_fraction=0.2] [--out=DIR]
-    python -m jaxgan.synthetic --workdir=runs/gm_gan --dataset=idx:../shared/data/mnist --seeds=3
+`run_synthetic(gan, state, splits, fractions, num_train, seeds)` gives the results (`python -m jaxgan.synthetic`,
+jaxgan.cli.synthetic, is its command, with the flags named below).
 
 Real data (`--dataset`, default the run's) is cut three ways: the test images are the dataset's test split,
 or for a single-split dataset the fixed `--test_fraction` cut of `jaxgan.heldout` (the same images
@@ -19,15 +18,13 @@ parameters, and parameters were fine-tuned with the real validation set") it is 
 validation part. Seeds train side by side under `jax.vmap` (one program for all of them; `--vmap=false`
 trains them one after the other). The fine-tuning schedule (epochs, learning rate) is ours: seed 004 gives none.
 
-Writes OUT/synthetic.json, OUT/synthetic.md (test accuracy per fraction, mean and spread over seeds) and
-OUT/synthetic.png; OUT defaults to WORKDIR/synthetic/step_S.
+The command writes OUT/synthetic.json, OUT/synthetic.md (test accuracy per fraction, mean and spread over
+seeds) and OUT/synthetic.png; OUT defaults to WORKDIR/synthetic/step_S.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 from typing import Any, Sequence
 
 import jax
@@ -163,9 +160,17 @@ def run_synthetic(gan, state, splits: RealSplits, fractions: Sequence[float], nu
             row.update(finetuned_accuracy=acc.tolist(), finetuned_mean=float(acc.mean()),
                        finetuned_std=float(acc.std()))
         if log:
-            log(f"synthetic: fraction {fraction}: {row}")
+            log(f"synthetic: fraction {fraction:g}: " + progress_line(row))
         rows.append(row)
     return rows
+
+
+def progress_line(row: dict[str, Any]) -> str:
+    """A row as a person reads it: `accuracy 91.2% ± 0.3 (fine-tuned 93.1% ± 0.2)`."""
+    line = f"accuracy {100 * row['accuracy_mean']:.1f}% ± {100 * row['accuracy_std']:.1f}"
+    if "finetuned_mean" in row:
+        line += f" (fine-tuned {100 * row['finetuned_mean']:.1f}% ± {100 * row['finetuned_std']:.1f})"
+    return line
 
 
 def markdown(rows: list[dict[str, Any]], num_seeds: int) -> str:
@@ -200,103 +205,3 @@ def plot(rows: list[dict[str, Any]], path: str) -> None:
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-
-
-# ------------------------------------------------------------------------------------------------ CLI
-def parse_fractions(text: str) -> list[float]:
-    """"0,0.25,1" -> [0.0, 0.25, 1.0]; ValueError unless each is a number in [0, 1]."""
-    try:
-        fractions = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"--fractions must be comma-separated numbers in [0, 1], got {text!r}") from None
-    if not fractions or any(not 0.0 <= f <= 1.0 for f in fractions):
-        raise ValueError(f"--fractions must be comma-separated numbers in [0, 1], got {text!r}")
-    return fractions
-
-
-def main(argv: list[str]) -> None:
-    from absl import flags, logging
-
-    from jaxgan.run import checkpoint
-    from jaxgan.cli import common as cli
-    from jaxgan.run import workdir as workdir_lib
-
-    FLAGS = flags.FLAGS
-    cli.quiet(own_info=False)  # stdout: what was written; stderr: warnings, progress and errors
-    if len(argv) > 1:
-        cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
-    if not FLAGS.workdir:
-        cli.fail("--workdir is required")
-    for flag in ("seeds", "finetune_epochs"):
-        if FLAGS[flag].value < 1:
-            cli.fail(f"--{flag} must be >= 1, got {FLAGS[flag].value}")
-    for flag in ("num_train", "epochs"):
-        if FLAGS[flag].value < 0:
-            cli.fail(f"--{flag} must be >= 0, got {FLAGS[flag].value}")
-    for flag in ("test_fraction", "val_fraction"):
-        if not 0.0 < FLAGS[flag].value < 1.0:
-            cli.fail(f"--{flag} must be in (0, 1), got {FLAGS[flag].value}")
-    try:
-        fractions = parse_fractions(FLAGS.fractions)
-        config, gan, state, meta = workdir_lib.load_run(FLAGS.workdir, FLAGS.step)
-        if not evaluation.is_conditional(gan, state, config):
-            raise ValueError("this GAN is not trained to draw a requested class, so its samples have no labels "
-                             "(see jaxgan.evaluation.is_conditional)")
-        splits = real_splits(FLAGS.dataset or meta["dataset"]["name"], FLAGS.test_fraction, FLAGS.val_fraction)
-        if splits.train.num_classes != gan.num_classes:
-            raise ValueError(f"the real data has {splits.train.num_classes} classes, the GAN {gan.num_classes}")
-        num_train = FLAGS.num_train or splits.train.size
-        if num_train > splits.train.size:
-            raise ValueError(f"--num_train must be <= {splits.train.size} (real training images), got {num_train}")
-        trained_on = heldout.load_named(meta["dataset"]["name"], meta["dataset"]["split"])
-        seen = count_shared(splits.test.images, trained_on.images)
-        if seen:
-            logging.warning("the generator was trained on %d of the %d test images", seen, splits.test.size)
-        settings = evaluator_lib.Settings(epochs=FLAGS.epochs)
-        finetune = (evaluator_lib.Settings(epochs=FLAGS.finetune_epochs, learning_rate=FLAGS.finetune_lr)
-                    if FLAGS.finetune else None)
-        seeds = list(range(FLAGS.seeds))
-        rows = run_synthetic(gan, state, splits, fractions, num_train, seeds, settings, finetune, FLAGS.vmap,
-                             log=evaluator_lib.stderr_log)
-    except (ValueError, OSError, data.DataError, checkpoint.CheckpointError) as e:
-        cli.fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
-    out = FLAGS.out or os.path.join(FLAGS.workdir, "synthetic", f"step_{int(state.step)}")
-    os.makedirs(out, exist_ok=True)
-    result = dict(step=int(state.step), seeds=seeds, num_train=num_train, rows=rows,
-                  train=splits.train.describe(), val=splits.val.describe(), test=splits.test.describe(),
-                  test_images_seen_by_generator=seen, classifier_epochs=settings.epochs_for(num_train),
-                  finetune=None if finetune is None else dict(epochs=finetune.epochs, learning_rate=finetune.learning_rate))
-    with open(os.path.join(out, "synthetic.json"), "w") as f:
-        json.dump(result, f, indent=2)
-    with open(os.path.join(out, "synthetic.md"), "w") as f:
-        f.write(markdown(rows, len(seeds)))
-    plot(rows, os.path.join(out, "synthetic.png"))
-    print(markdown(rows, len(seeds)) + f"wrote {out}/synthetic.json, .md, .png")
-
-
-def _define_flags() -> None:
-    from absl import flags
-
-    flags.DEFINE_string("workdir", None, "Workdir of a trained label-aware run (GM-GAN or a conditional GAN).")
-    flags.DEFINE_string("fractions", "0,0.25,0.5,0.75,1", "Generated shares of the training set (seed 004's).")
-    flags.DEFINE_integer("num_train", 0, "Training-set size N (0: every real training image).")
-    flags.DEFINE_integer("seeds", 3, "Seeds per fraction (trained side by side).")
-    flags.DEFINE_bool("finetune", True, "Fine-tune each classifier on the real validation part (seed 004).")
-    flags.DEFINE_integer("finetune_epochs", 5, "Fine-tuning epochs over the validation part (ours).")
-    flags.DEFINE_float("finetune_lr", 2e-4, "Peak fine-tuning learning rate, cosine-decayed (ours).")
-    flags.DEFINE_integer("epochs", 0, "Classifier epochs on the mixed set (0: auto, about 150k examples).")
-    flags.DEFINE_string("dataset", None, "Real data (config.data.name; default: the run's).")
-    flags.DEFINE_float("test_fraction", 0.2, "Test share of a single-split dataset.")
-    flags.DEFINE_float("val_fraction", 0.1, "Validation share of the remaining real images.")
-    flags.DEFINE_string("out", None, "Output folder (default WORKDIR/synthetic/step_S).")
-    flags.DEFINE_integer("step", None, "Checkpoint step (default: the latest).")
-    flags.DEFINE_bool("vmap", True, "Train the seeds side by side under jax.vmap.")
-
-
-if __name__ == "__main__":
-    from absl import app
-
-    from jaxgan.cli import common as cli
-
-    _define_flags()
-    app.run(main, flags_parser=cli.parse)

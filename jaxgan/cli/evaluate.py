@@ -70,42 +70,45 @@ def check_flags() -> None:
 
 
 def run() -> list[tuple[dict, str | None]]:
-    """The evaluations the flags ask for: [(result, path to write it to or None)], one per population member."""
+    """The evaluations the flags ask for: [(result, path to write it to or None)], one per population member.
+
+    The run's checkpoint is restored once, and each member's GAN built once, whatever the number of members.
+    """
     import jax
 
     from jaxgan.eval import baselines
     from jaxgan.eval import evaluation
-    from jaxgan.run import workdir as workdir_lib
     from jaxgan.eval import evaluator as evaluator_lib
+    from jaxgan.run import load
 
     settings = evaluator_lib.Settings(epochs=FLAGS.evaluator_epochs)
     key = jax.random.PRNGKey(FLAGS.seed)
     if FLAGS.baseline is not None:
-        dataset = FLAGS.dataset or workdir_lib.load_run(FLAGS.workdir)[3]["dataset"]["name"]
+        dataset = FLAGS.dataset or load.read_meta(FLAGS.workdir)["dataset"]["name"]
         result = baselines.evaluate_baseline(FLAGS.baseline, dataset, FLAGS.num_samples, key, split=FLAGS.split,
                                              pca_components=FLAGS.pca_components, cache_dir=FLAGS.cache_dir,
                                              settings=settings)
         return [(result, FLAGS.out)]
-    meta = workdir_lib.load_run(FLAGS.workdir, FLAGS.step)[3]
-    count = workdir_lib.num_members(meta)
-    members = range(count) if FLAGS.member is None else [FLAGS.member]
-    trained_on = meta["dataset"]
+    trained = load.load_run(FLAGS.workdir, FLAGS.step)
+    members = range(trained.size) if FLAGS.member is None else [FLAGS.member]
+    for member in members:
+        trained.check_member(member)
+    trained_on = trained.meta["dataset"]
     context = evaluation.Context.create(trained_on["name"], trained_on["split"], cache_dir=FLAGS.cache_dir,
                                         settings=settings)
-    return [evaluate_member(i, count, context, key) for i in members]
+    return [evaluate_member(trained, i, context, key) for i in members]
 
 
-def evaluate_member(member: int, count: int, context, key) -> tuple[dict, str]:
-    """One member's (or a single run's) evaluation and where to write it."""
+def evaluate_member(trained, member: int, context, key) -> tuple[dict, str]:
+    """One member's (or a single run's) evaluation of a loaded run (`jaxgan.run.load.Run`) and where to write it."""
     from jaxgan.eval import evaluation
-    from jaxgan.run import workdir as workdir_lib
 
-    config, gan, state, meta = workdir_lib.load_run(FLAGS.workdir, FLAGS.step, member)
-    trained_on = meta["dataset"]
+    config = trained.member_config(member)
+    trained_on = trained.meta["dataset"]
     rejection_kwargs = dict(burn_in=FLAGS.burn_in, percentile=FLAGS.percentile, gamma=FLAGS.gamma)
-    result = evaluation.evaluate_state(gan, state, trained_on["name"], trained_on["split"], FLAGS.num_samples, key,
-                                       rejection=FLAGS.rejection, config=config, context=context,
-                                       rejection_kwargs=rejection_kwargs)
+    result = evaluation.evaluate_state(trained.member_gan(member), trained.member_state(member), trained_on["name"],
+                                       trained_on["split"], FLAGS.num_samples, key, rejection=FLAGS.rejection,
+                                       config=config, context=context, rejection_kwargs=rejection_kwargs)
     result["variant"] = config.variant
     result["workdir"] = os.path.abspath(FLAGS.workdir)
     result["reference_is_training_data"] = result["reference_sha256"] == trained_on.get("sha256")
@@ -113,13 +116,11 @@ def evaluate_member(member: int, count: int, context, key) -> tuple[dict, str]:
         print(f"warning: the reference set {trained_on['name']}/{trained_on['split']} differs from the data the run "
               f"was trained on (sha256 mismatch)", file=sys.stderr)
     suffix = "_rejection" if FLAGS.rejection else ""
-    folder = FLAGS.workdir
-    if count > 1:
-        chosen = meta["population"]["members"][member]
-        result.update(member=member, member_seed=chosen["seed"], member_settings=chosen["settings"])
-        folder = os.path.join(FLAGS.workdir, "members", f"{member:03d}")
-    out = FLAGS.out if FLAGS.out and count == 1 else None
-    return result, out or os.path.join(folder, f"eval_step_{result['step']}{suffix}.json")
+    if trained.size > 1:
+        chosen = trained.members[member]
+        result.update(member=member, member_seed=chosen.seed, member_settings=chosen.settings)
+    out = FLAGS.out if FLAGS.out and trained.size == 1 else None
+    return result, out or os.path.join(trained.member_dir(member), f"eval_step_{result['step']}{suffix}.json")
 
 
 TABLE_KEYS = ("fid", "precision", "recall", "coverage", "class_accuracy")
@@ -140,9 +141,10 @@ def main(argv: list[str]) -> None:
         cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
     cli.quiet(own_info=False)  # stdout is the JSON, stderr only warnings, progress and errors
     check_flags()
-    from jaxgan.run import checkpoint
     from jaxgan.data import datasets as data
     from jaxgan.eval import evaluation
+    from jaxgan.run import checkpoint
+    from jaxgan.run import workdir as workdir_lib
 
     try:
         evaluations = run()
@@ -152,9 +154,7 @@ def main(argv: list[str]) -> None:
         text = evaluation.to_json(result)
         if out:
             os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-            with open(out + ".tmp", "w") as f:
-                f.write(text + "\n")
-            os.replace(out + ".tmp", out)
+            workdir_lib.atomic_write(out, text + "\n")
         print(text)  # one JSON line per member
     if "member" in evaluations[0][0]:
         print(member_table([r for r, _ in evaluations]), file=sys.stderr)

@@ -19,7 +19,7 @@ from jaxgan.cli import common as cli
 from jaxgan.viz import grids
 from jaxgan.viz import images
 from jaxgan.eval import rejection
-from jaxgan.run import workdir as workdir_lib
+from jaxgan.run import load
 
 flags.DEFINE_string("workdir", None, "Workdir of a trained run.")
 flags.DEFINE_integer("num", 64, "Number of samples (ignored with --per_class).")
@@ -69,7 +69,8 @@ def main(argv):
     if not 0.0 <= FLAGS.percentile <= 100.0:
         cli.fail(f"--percentile must be in [0, 100], got {FLAGS.percentile}")
     try:
-        _, gan, state, _ = workdir_lib.load_run(FLAGS.workdir, FLAGS.step, FLAGS.member)
+        run = load.load_run(FLAGS.workdir, FLAGS.step)
+        gan, state = run.member_gan(FLAGS.member), run.member_state(FLAGS.member)
         labels, rows = sample_labels(FLAGS.num, FLAGS.labels, FLAGS.per_class, grids.num_components(gan))
         num = len(labels) if labels is not None else FLAGS.num
         key = jax.random.PRNGKey(FLAGS.seed)

