@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from jaxgan.parts import losses
-from jaxgan.parts.models import MLPDiscriminator
+from jaxgan.parts.models.mlp import MLPDiscriminator
 from jaxgan.parts.models.minibatch_std import class_minibatch_std
 
 
