@@ -239,7 +239,7 @@ def main(argv: list[str]) -> None:
     try:
         fractions = parse_fractions(FLAGS.fractions)
         config, gan, state, meta = workdir_lib.load_run(FLAGS.workdir, FLAGS.step)
-        if not evaluation.is_conditional(gan, state, config):
+        if not evaluation.is_conditional(gan, config):
             raise ValueError("this GAN is not trained to draw a requested class, so its samples have no labels "
                              "(see jaxgan.evaluation.is_conditional)")
         splits = real_splits(FLAGS.dataset or meta["dataset"]["name"], FLAGS.test_fraction, FLAGS.val_fraction)
