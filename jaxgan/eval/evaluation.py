@@ -185,8 +185,9 @@ class PeriodicEvaluator:
     """Evaluation during training: `run(state) -> {"eval/fid": ..., ...}` (floats, ready for the writers).
 
     Logs every registered metric's headline values (`jaxgan.metrics.scalar_names`). Settings from the config:
-    `eval_num_samples` (default 2000) samples with the run's fixed evaluation noise, against the training set given as `dataset` (or config.data). The evaluator and the reference
-    features are loaded (or trained) once, on the first `run`.
+    `eval_num_samples` (default 2000) samples with the run's fixed evaluation noise, against the training set
+    given as `dataset` (or config.data). The evaluator and the reference features are loaded (or trained)
+    once, on the first `run`.
     """
 
     def __init__(self, gan, config: ml_collections.ConfigDict, dataset: data.Dataset | None = None, *,
