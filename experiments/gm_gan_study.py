@@ -75,7 +75,14 @@ flags.DEFINE_string("out", None, "JSON lines to append to (default experiments/g
 flags.DEFINE_string("table", None, "Print a markdown table of this JSON lines file and exit.")
 FLAGS = flags.FLAGS
 
-COLUMNS = ("fid", "precision", "recall", "coverage", "class_accuracy", "within_class_spread")
+STUDY_COLUMNS = ("within_class_spread",)  # the study's own measure, after the registered table metrics
+
+
+def columns() -> tuple[str, ...]:
+    """The table's metric columns: those registered for tables (`jaxgan.metrics.table_names`), then the study's."""
+    from jaxgan import metrics
+
+    return metrics.table_names() + STUDY_COLUMNS
 
 
 def mean_pairwise_distance(feats) -> float:
@@ -114,7 +121,7 @@ def run_setting(name: str, variant: str, overrides: dict, steps: int, seeds: lis
     import jax
     import jax.numpy as jnp
 
-    from jaxgan import configs
+    from jaxgan import configs, metrics
     from jaxgan.data import datasets as data
     from jaxgan.core import build_gan, make_train
     from jaxgan.eval import evaluation
@@ -137,8 +144,7 @@ def run_setting(name: str, variant: str, overrides: dict, steps: int, seeds: lis
         result["within_class_spread"] = within_class_spread(gan, state, context.evaluator, ds)
         yield dict(setting=name, variant=variant, overrides=overrides, seed=seed, steps=steps,
                    train_s_all_seeds=round(train_s, 1), dataset=ds.name,
-                   **{k: result.get(k) for k in ("fid", "precision", "recall", "density", "coverage",
-                                                 "class_accuracy", "label_purity", "within_class_spread", "num_samples")})
+                   **{k: result.get(k) for k in metrics.scalar_names() + STUDY_COLUMNS + ("num_samples",)})
 
 
 def table(path: str) -> str:
@@ -151,10 +157,11 @@ def table(path: str) -> str:
                 r.update(overrides=r["member_settings"], seed=r["member_seed"], steps=r["step"],
                          setting=", ".join(f"{k}={v:g}" for k, v in r["member_settings"].items()))
             rows.setdefault(r["setting"], []).append(r)
-    out = ["| setting | overrides | steps | seeds | " + " | ".join(COLUMNS) + " |", "|---" * (4 + len(COLUMNS)) + "|"]
+    cols = columns()
+    out = ["| setting | overrides | steps | seeds | " + " | ".join(cols) + " |", "|---" * (4 + len(cols)) + "|"]
     for name, rs in rows.items():
         cells = []
-        for c in COLUMNS:
+        for c in cols:
             v = [r[c] for r in rs if r.get(c) is not None]
             if not v:
                 cells.append("-")

@@ -9,7 +9,9 @@ A part registers itself where it is defined, with a decorator, and declares what
     class MLPGenerator(nn.Module): ...
 
 and is looked up (or built from a config section `{name: ..., **fields}`) by name; an unknown name or field is
-a one-line `ValueError` that lists what exists. A package whose modules register parts calls
+a one-line `ValueError` that lists what exists. Code that holds a built part asks what it declared with
+`REG.declared(part, "conditional")`, never by probing the part. A capability that depends on the part's
+settings is declared as a function of the built part: `conditional=lambda d: d.conditioning != "none"`. A package whose modules register parts calls
 `import_submodules(__name__)` in its `__init__`, so a new part is one new module and no edit elsewhere.
 """
 
@@ -43,7 +45,7 @@ class Registry(Generic[T]):
     def get(self, name: str) -> T:
         """The entry called `name`; ValueError (one line, listing the known names) otherwise."""
         if name not in self._entries:
-            raise ValueError(f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}")
+            raise ValueError(f"unknown {self.kind} {name!r}; known: {', '.join(self.names()) or 'none'}")
         return self._entries[name]
 
     def capabilities(self, name: str) -> dict[str, Any]:
@@ -51,15 +53,41 @@ class Registry(Generic[T]):
         self.get(name)
         return dict(self._capabilities[name])
 
+    def name_of(self, part: Any) -> str:
+        """The name of the class entry that built `part` (an instance of that exact class)."""
+        for name, entry in self._entries.items():
+            if type(part) is entry:
+                return name
+        raise ValueError(f"{type(part).__name__} is not a registered {self.kind}; known: "
+                         f"{', '.join(self.names()) or 'none'}")
+
+    def declared(self, part: Any, capability: str, default: Any = None) -> Any:
+        """What the class that built `part` declared as `capability`, else `default`.
+
+        A capability declared as a function (of the built part's settings) is evaluated on `part`.
+        """
+        value = self._capabilities[self.name_of(part)].get(capability, default)
+        return value(part) if callable(value) and not isinstance(value, type) else value
+
+    def create(self, name: str, *args: Any, **settings: Any) -> Any:
+        """`get(name)(*args, **settings)`, with one-line errors for a bad name or setting."""
+        entry = self.get(name)
+        try:
+            return entry(*args, **settings)
+        except TypeError as e:
+            raise ValueError(f"bad {self.kind} config for {name!r}: {e}") from None
+
     def build(self, cfg: Mapping[str, Any], **fixed: Any) -> Any:
         """`get(cfg["name"])(**fixed, **other cfg fields)`, with one-line errors for a bad name or field."""
         cfg = dict(cfg)
         name = cfg.pop("name", None)
-        entry = self.get(name)
-        try:
-            return entry(**fixed, **cfg)
-        except TypeError as e:
-            raise ValueError(f"bad {self.kind} config for {name!r}: {e}") from None
+        return self.create(name, **fixed, **cfg)
+
+    def copy(self) -> "Registry[T]":
+        """An independent copy (e.g. for a test that registers a throwaway entry: monkeypatch the copy in)."""
+        new = Registry(self.kind)
+        new._entries, new._capabilities = dict(self._entries), {k: dict(v) for k, v in self._capabilities.items()}
+        return new
 
     def names(self) -> tuple[str, ...]:
         return tuple(sorted(self._entries))
@@ -84,13 +112,3 @@ def import_submodules(package: str) -> None:
         if not info.name.startswith("_"):
             importlib.import_module(f"{package}.{info.name}")
 
-
-def build(registry: Mapping[str, Callable[..., Any]] | Registry, kind: str, cfg: Mapping[str, Any], **fixed) -> Any:
-    """`registry[cfg.name](**fixed, **other cfg fields)` for a plain dict table (kept until every kind of part
-    uses a `Registry`); one-line errors for bad names or fields."""
-    if isinstance(registry, Registry):
-        return registry.build(cfg, **fixed)
-    table = Registry(kind)
-    for name, entry in registry.items():
-        table.register(name)(entry)
-    return table.build(cfg, **fixed)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from jaxgan import configs
-from jaxgan.core import engine
+from jaxgan import core
 from jaxgan.parts.models.conv import CONV_IMPLS, conv_layer
 from jaxgan.parts.models.conv_transpose import CONV_TRANSPOSE_IMPLS, conv_transpose
 
@@ -86,7 +86,7 @@ def test_dcgan_trains_to_the_same_losses_with_each_conv_impl(g_impl, d_impl):
         config.batch_size = 8
         config.generator.channels, config.discriminator.channels = (16, 8), (8, 16, 8)
         config.generator.conv_impl, config.discriminator.conv_impl = g, d
-        gan = engine.build_gan(config, (28, 28, 1), 10, 64)
+        gan = core.build_gan(config, (28, 28, 1), 10, 64)
         _, metrics = gan.jit_train_chunk(gan.init(jax.random.PRNGKey(config.seed)), images, labels, 3)
         return {name: np.asarray(value) for name, value in metrics.items()}
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
+from jaxgan import metrics
 from jaxgan.eval import baselines
 from jaxgan.data import datasets as data
 from jaxgan.core import build_gan
@@ -57,10 +58,90 @@ def test_pca_fit_matches_the_covariance_and_samples_in_range():
     np.testing.assert_allclose(uint8, 1.0)  # uint8 input is scaled to [-1, 1] before fitting
 
 
+class StubEvaluator:
+    """Stands in for the evaluator network: features = the flattened image, probs = a softmax of its first 3."""
+
+    def features_and_probs(self, images):
+        feats = np.asarray(images, np.float32).reshape(len(images), -1)
+        logits = feats[:, :3] * 4.0
+        probs = np.exp(logits - logits.max(1, keepdims=True))
+        return feats, probs / probs.sum(1, keepdims=True)
+
+
+def stub_inputs(n=40, seed=0):
+    """(evaluator, reference of 60 images, n images [n, 2, 2, 2], labels [n])."""
+    rng = np.random.default_rng(seed)
+    real = rng.normal(size=(60, 2, 2, 2)).astype(np.float32)
+    evaluator = StubEvaluator()
+    feats, _ = evaluator.features_and_probs(real)
+    ref = evaluation.Reference({}, feats, metrics.feature_statistics(feats))
+    return evaluator, ref, rng.normal(0.3, 1.2, size=(n, 2, 2, 2)).astype(np.float32), np.arange(n) % 3
+
+
+def test_image_metrics_are_the_metric_functions_fields():
+    """Every field and value as composed by hand from the metric functions (what evaluate printed before
+    metrics registered themselves)."""
+    evaluator, ref, images, labels = stub_inputs()
+    key = jax.random.PRNGKey(3)
+    out = evaluation.image_metrics(evaluator, ref, images, labels, conditional=True, key=key)
+    feats, probs = evaluator.features_and_probs(images)
+    real = ref.subset(len(feats))
+    is_mean, is_std = metrics.inception_score(probs[np.random.default_rng(0).permutation(len(probs))], splits=10)
+    kid_mean, kid_std = metrics.kid(real, feats, key=key)
+    expected = dict(fid=metrics.fid(ref.stats, feats), is_std=is_std, kid=kid_mean, kid_std=kid_std,
+                    **{"is": is_mean}, **metrics.precision_recall(real, feats, k=3),
+                    **metrics.density_coverage(real, feats, k=5), num_samples=40, num_real=40, num_reference=60,
+                    conditional=True, label_purity=metrics.label_purity(probs, labels),
+                    class_accuracy=metrics.class_accuracy(probs, labels),
+                    per_class_accuracy=[float(a) for a in metrics.per_class_accuracy(probs, labels, 3)])
+    assert out == expected
+    unconditional = evaluation.image_metrics(evaluator, ref, images, labels, key=key)
+    assert set(out) - set(unconditional) == {"class_accuracy", "per_class_accuracy"}
+    assert "label_purity" not in evaluation.image_metrics(evaluator, ref, images, key=key)
+
+
+@pytest.fixture
+def spread_metric(monkeypatch):
+    """A throwaway metric, registered (in a copy of the registry) the way a new metric module would."""
+    from jaxgan.metrics import base
+
+    table = base.METRICS.copy()
+    monkeypatch.setattr(base, "METRICS", table)
+
+    @table.register("spread", scalars=("spread",), needs=("features",), higher_is_better=True, min_samples=20,
+                    order=2.5, table=("spread",), curves=("spread",))
+    def spread(inputs: base.MetricInputs) -> dict[str, float]:
+        return {"spread": float(np.mean(np.std(inputs.fake_features, axis=0))), "spread_note": "x"}
+
+    return spread
+
+
+def test_a_registered_metric_is_computed_logged_tabled_and_plotted(spread_metric, tmp_path):
+    from jaxgan.cli import evaluate as evaluate_cli
+
+    evaluator, ref, images, labels = stub_inputs()
+    out = evaluation.image_metrics(evaluator, ref, images, labels)
+    assert out["spread"] == pytest.approx(images.reshape(40, -1).std(axis=0).mean()) and out["spread_note"] == "x"
+    # Listed where the registry says: after precision/recall (order 2.5), in tables and beside FID.
+    assert metrics.scalar_names()[:5] == ("fid", "is", "precision", "recall", "spread")
+    assert metrics.curve_names() == ("precision", "recall", "spread", "density", "coverage")
+    table = evaluate_cli.member_table([dict(out, member=0, member_seed=1, member_settings={})])
+    assert table.splitlines()[0].split() == ["member", "seed", "settings", "fid", "precision", "recall", "spread",
+                                             "coverage"]
+    path = tmp_path / "metrics.jsonl"
+    path.write_text(json.dumps({"step": 5, "eval/fid": 3.0, "eval/spread": 0.5}) + "\n")
+    fig = plots.eval_history_figure(str(path))
+    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == ["spread"]
+    # Its minimum sample count is now the evaluation's.
+    assert metrics.min_samples() == 20
+    with pytest.raises(ValueError, match="need at least 20 samples to evaluate, got 15"):
+        evaluation.image_metrics(evaluator, ref, images[:15], labels[:15])
+
+
 def test_label_purity():
     probs = np.eye(3)[[0, 0, 1, 2, 2, 2]]
-    assert evaluation.label_purity(probs, np.array([0, 0, 0, 1, 1, 1])) == pytest.approx(5 / 6)
-    assert evaluation.label_purity(probs, np.array([1, 1, 0, 2, 2, 2])) == 1.0
+    assert metrics.label_purity(probs, np.array([0, 0, 0, 1, 1, 1])) == pytest.approx(5 / 6)
+    assert metrics.label_purity(probs, np.array([1, 1, 0, 2, 2, 2])) == 1.0
 
 
 @pytest.mark.parametrize("variant,expected", [("vanilla", False), ("gm_gan", True), ("gm_gan_sep", True),
@@ -69,9 +150,9 @@ def test_conditional_follows_the_training_signal(tiny_idx_dir, variant, expected
     config = tiny_config(variant, tiny_idx_dir)
     gan = build_gan(config, (28, 28, 1), 10, 256)
     state = gan.init(jax.random.PRNGKey(0))
-    assert evaluation.is_conditional(gan, state, config) is expected
+    assert evaluation.is_conditional(gan, config) is expected
     config.conditional = not expected
-    assert evaluation.is_conditional(gan, state, config) is (not expected)
+    assert evaluation.is_conditional(gan, config) is (not expected)
 
 
 def test_plot_eval_history(tmp_path):

@@ -107,7 +107,7 @@ def test_conditional_variants(variant, tiny_run, tmp_path):
     check_every_what_writes_its_figure(run, tmp_path)
     check_class_grid_and_means(run)
     check_interpolation_endpoints(run)
-    assert evaluation.is_conditional(gan, state, config)  # so jaxgan.evaluate reports its class score
+    assert evaluation.is_conditional(gan, config)  # so jaxgan.evaluate reports its class score
 
 
 def test_noise_rows(run):
@@ -222,4 +222,4 @@ def test_evaluate_reports_the_class_score_of_gm_gan(run):
 
     workdir, gan, state, _ = run
     config = load.load_run(str(workdir)).member_config(0)
-    assert evaluation.is_conditional(gan, state, config)
+    assert evaluation.is_conditional(gan, config)

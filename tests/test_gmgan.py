@@ -252,7 +252,7 @@ def test_class_grid_rows_follow_components(tiny_idx_dir, tmp_path):
 def test_mixture_stats_monitor(tiny_idx_dir):
     gan, _ = build(tiny_config("gm_gan", tiny_idx_dir), tiny_idx_dir)
     state = gan.init(jax.random.PRNGKey(0))
-    out = jax.device_get(monitors.MONITORS["mixture_stats"](gan)(state))
+    out = jax.device_get(monitors.MONITORS.get("mixture_stats")(gan)(state))
     mu = np.asarray(state.params["prior"]["mu"], np.float64)
     sigma = gan.prior.min_sigma + np.exp(np.asarray(state.params["prior"]["log_sigma"], np.float64))
     pairwise = np.linalg.norm(mu[:, None] - mu[None], axis=-1)

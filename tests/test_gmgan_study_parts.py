@@ -10,7 +10,7 @@ import pytest
 
 from jaxgan.core import step
 from jaxgan.parts import losses
-from jaxgan.parts.models import MLPDiscriminator
+from jaxgan.parts.models.mlp import MLPDiscriminator
 from jaxgan.parts.models.minibatch_std import class_minibatch_std
 
 

@@ -85,7 +85,7 @@ def _capture(weight=0.0):
 
 
 if "_capture_features" not in REGULARIZERS:
-    regularizers.register("_capture_features")(_capture)
+    REGULARIZERS.register("_capture_features")(_capture)
 
 
 def _tiny_dcgan(variant="mmd_dcgan", **overrides):

@@ -90,7 +90,7 @@ def test_flax_spectral_norm_state_converges_to_svd_and_bound_to_one():
 
 def test_conv_critic_shapes_and_parameter_count():
     # Shapes only: eval_shape traces the network without compiling or running it.
-    critic = DISCRIMINATORS["conv"](num_outputs=1)
+    critic = DISCRIMINATORS.get("conv")(num_outputs=1)
     x = jnp.zeros((2, 28, 28, 1))
     variables = jax.eval_shape(critic.init, jax.random.PRNGKey(9), x)
     (logits, features), inter = jax.eval_shape(
@@ -127,7 +127,7 @@ def test_lipschitz_monitor_reports_the_bound(tiny_idx_dir):
     config = tiny_config("wgan_sn", tiny_idx_dir)
     gan = build_gan(config, (28, 28, 1), 10, 256)
     state = gan.init(jax.random.PRNGKey(0))
-    out = monitors.MONITORS["lipschitz_bound"](gan)(state)
+    out = monitors.MONITORS.get("lipschitz_bound")(gan)(state)
     expected = regularizers.lipschitz_upper_bound(state.params["discriminator"], state.model_state["discriminator"])
     np.testing.assert_allclose(out["monitor/d_lipschitz_bound"], expected, rtol=1e-6)
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import tiny_config
+from jaxgan import registry
 from jaxgan.parts import losses
 from jaxgan.run import checkpoint, hooks, load, trainer
 from jaxgan.run import workdir as workdir_lib
@@ -125,7 +126,9 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tiny_idx_dir, tmp_
 
     trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=2), str(tmp_path))
     # The same config resumed (another loss name would be refused), with its objective made to explode.
-    monkeypatch.setitem(losses.OBJECTIVES, "bce", ExplodesAfterTwoSteps)
+    objectives = registry.Registry("loss")  # a table where "bce" names the exploding objective
+    objectives.register("bce")(ExplodesAfterTwoSteps)
+    monkeypatch.setattr(losses.base, "OBJECTIVES", objectives)
     config = tiny_config("vanilla", tiny_idx_dir, steps=4)
     with pytest.raises(trainer.NonFiniteLossError) as e:
         trainer.train_and_evaluate(config, str(tmp_path))

@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgan.parts import latents, models
 from jaxgan.viz import grids
 
 WHATS = ("class_grid", "class_means", "interpolate", "latent_noise", "embedding_noise", "fake_embeddings",
@@ -72,7 +73,7 @@ def _generator_params(state, use_ema: bool) -> dict:
 def class_space(gan, state, use_ema: bool = True) -> ClassSpace:
     """The class space of `gan` in `state`; ValueError when the GAN is not label-aware."""
     params = _generator_params(state, use_ema)
-    if hasattr(gan.prior, "components"):
+    if latents.has_mixture(gan.prior):
         mu, sigma = gan.prior.apply({"params": params["prior"]}, method="components")
 
         def decode(z, emb):
@@ -81,7 +82,7 @@ def class_space(gan, state, use_ema: bool = True) -> ClassSpace:
             return gan.generate_from(params, state.model_state, emb + z, labels)[0]
 
         return ClassSpace("mixture", mu, sigma, jax.jit(decode))
-    if hasattr(gan.generator, "label_codes"):
+    if models.GENERATORS.declared(gan.generator, "label_codes", False):
         variables = {"params": params["generator"], **state.model_state["generator"]}
         codes = gan.generator.apply(variables, jnp.arange(gan.num_classes, dtype=jnp.int32), method="label_codes")
         dim = int(gan.prior.dim)

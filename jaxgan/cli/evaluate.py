@@ -49,12 +49,12 @@ flags.DEFINE_string("cache_dir", None, "Evaluator cache root (default $JAXGAN_CA
 flags.DEFINE_integer("evaluator_epochs", 0, "Epochs when the evaluator must be trained (0: auto).")
 FLAGS = flags.FLAGS
 
-MIN_SAMPLES = 10
-
 
 def check_flags() -> None:
-    if FLAGS.num_samples < MIN_SAMPLES:
-        cli.fail(f"--num_samples must be >= {MIN_SAMPLES}, got {FLAGS.num_samples}")
+    from jaxgan import metrics
+
+    if FLAGS.num_samples < metrics.min_samples():
+        cli.fail(f"--num_samples must be >= {metrics.min_samples()}, got {FLAGS.num_samples}")
     if FLAGS.baseline is None and not FLAGS.workdir:
         cli.fail("--workdir is required (or --baseline=real|pca with --dataset)")
     if FLAGS.baseline is not None and not (FLAGS.dataset or FLAGS.workdir):
@@ -123,12 +123,11 @@ def evaluate_member(trained, member: int, context, key) -> tuple[dict, str]:
     return result, out or os.path.join(trained.member_dir(member), f"eval_step_{result['step']}{suffix}.json")
 
 
-TABLE_KEYS = ("fid", "precision", "recall", "coverage", "class_accuracy")
-
-
 def member_table(results: list[dict]) -> str:
-    """A plain-text table of the members' main metrics (for stderr)."""
-    keys = [k for k in TABLE_KEYS if k in results[0]]
+    """A plain-text table of the members' main metrics (those registered for tables; for stderr)."""
+    from jaxgan import metrics
+
+    keys = [k for k in metrics.table_names() if k in results[0]]
     head = ["member", "seed", "settings"] + keys
     rows = [[str(r["member"]), str(r["member_seed"]), " ".join(f"{k}={v:g}" for k, v in r["member_settings"].items())
              or "-"] + [f"{r[k]:.4g}" for k in keys] for r in results]

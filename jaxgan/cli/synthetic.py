@@ -82,7 +82,7 @@ def main(argv: list[str]) -> None:
         fractions = parse_fractions(FLAGS.fractions)
         run = load.load_run(FLAGS.workdir, FLAGS.step)
         config, gan, state = run.member_config(0), run.member_gan(0), run.member_state(0)  # a population's first
-        if not evaluation.is_conditional(gan, state, config):
+        if not evaluation.is_conditional(gan, config):
             raise ValueError("this GAN is not trained to draw a requested class, so its samples have no labels "
                              "(see jaxgan.evaluation.is_conditional)")
         meta = run.meta

@@ -1,7 +1,7 @@
 """Sample quality of a trained GAN, measured in the evaluator network's feature space (jaxgan.evaluator).
 
 One evaluation: draw `num_samples` images (optionally by discriminator rejection sampling), pass them and the
-real reference set through the evaluator, and compute
+real reference set through the evaluator, and compute every metric registered in `jaxgan.metrics`; today
 
     fid                 Fréchet distance of the fake features to the statistics of the whole reference split
     is, is_std          inception score of the evaluator's class probabilities (mean, std over 10 splits)
@@ -20,9 +20,9 @@ set's content, so a split is passed through the evaluator once per machine.
 
 A generator counts as conditional when sampling with given labels is meant to produce those classes, which
 is true exactly when its training signal depends on the labels: the objective's generator loss reads them
-(GM-GAN supervised / separate objectives) or the discriminator reads them (a cGAN). GM-GAN unsupervised
-uses labels only to pick mixture components whose classes it never learns to match, so it is not.
-`config.conditional = True/False` overrides the test.
+(GM-GAN supervised / separate objectives) or the discriminator reads them (a cGAN), as each part declares
+when it registers (`conditional`). GM-GAN unsupervised uses labels only to pick mixture components whose
+classes it never learns to match, so it is not. `config.conditional = True/False` overrides the parts.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import os
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
@@ -43,10 +42,10 @@ from jaxgan.data import datasets as data
 from jaxgan.data import heldout
 from jaxgan.eval import rejection
 from jaxgan.eval import evaluator as evaluator_lib
+from jaxgan.parts import losses, models
 
 EVAL_STREAM = 0xE7A1  # fold_in constant: the evaluation noise is fixed for a run, so steps compare like for like
 SUBSET_SEED = 0
-MIN_SAMPLES = 10
 GENERATE_BATCH = 500
 
 
@@ -81,14 +80,6 @@ def reference(evaluator: evaluator_lib.Evaluator, dataset: data.Dataset) -> Refe
 
 
 # --------------------------------------------------------------------------------------------- metrics
-def label_purity(probs: np.ndarray, labels: np.ndarray) -> float:
-    """Fraction of rows whose argmax of `probs [n, K]` is the most common argmax among rows with their label."""
-    predicted = np.argmax(probs, axis=1)
-    table = np.zeros((int(labels.max()) + 1, probs.shape[1]), np.int64)
-    np.add.at(table, (labels, predicted), 1)
-    return float(table.max(axis=1).sum() / len(labels))
-
-
 def image_metrics(evaluator: evaluator_lib.Evaluator, ref: Reference, images: np.ndarray,
                   labels: np.ndarray | None = None, *, conditional: bool = False,
                   key: jax.Array | None = None) -> dict[str, Any]:
@@ -96,44 +87,27 @@ def image_metrics(evaluator: evaluator_lib.Evaluator, ref: Reference, images: np
 
     `key` picks KID's subsets (default fixed). Returns a flat dict of floats (lists for per-class accuracy).
     """
-    if images.shape[0] < MIN_SAMPLES:
-        raise ValueError(f"need at least {MIN_SAMPLES} samples to evaluate, got {images.shape[0]}")
+    floor = metrics.min_samples()
+    if images.shape[0] < floor:
+        raise ValueError(f"need at least {floor} samples to evaluate, got {images.shape[0]}")
     feats, probs = evaluator.features_and_probs(images)
     real = ref.subset(feats.shape[0])
-    # IS splits consecutive chunks and takes each chunk's own marginal: a class-sorted set (held-out real digits,
-    # class-ordered conditional samples) would score ~1, so the chunks are cut from a fixed shuffle.
-    shuffled = probs[np.random.default_rng(SUBSET_SEED).permutation(probs.shape[0])]
-    is_mean, is_std = metrics.inception_score(shuffled, splits=min(10, feats.shape[0] // 2))
-    kid_mean, kid_std = metrics.kid(real, feats, key=key)
-    out = dict(fid=metrics.fid(ref.stats, feats), **{"is": is_mean}, is_std=is_std,
-               **metrics.precision_recall(real, feats, k=3), **metrics.density_coverage(real, feats, k=5),
-               kid=kid_mean, kid_std=kid_std, num_samples=int(feats.shape[0]), num_real=int(real.shape[0]),
-               num_reference=int(ref.features.shape[0]))
-    out["conditional"] = bool(conditional)
-    if labels is not None:
-        labels = np.asarray(labels)
-        out["label_purity"] = label_purity(probs, labels)
-        if conditional:
-            out["class_accuracy"] = metrics.class_accuracy(probs, labels)
-            out["per_class_accuracy"] = [None if math.isnan(a) else float(a) for a in
-                                         metrics.per_class_accuracy(probs, labels, probs.shape[1])]
-    return out
+    inputs = metrics.MetricInputs(fake_features=feats, real_features=real, reference_stats=ref.stats, probs=probs,
+                                  labels=None if labels is None else np.asarray(labels),
+                                  conditional=bool(conditional), key=key)
+    return {**metrics.compute_all(inputs), "num_samples": int(feats.shape[0]), "num_real": int(real.shape[0]),
+            "num_reference": int(ref.features.shape[0]), "conditional": bool(conditional)}
 
 
-def is_conditional(gan, state, config: ml_collections.ConfigDict | None = None) -> bool:
-    """Whether `gan` is trained to show the class it is asked for (see the module docstring)."""
+def is_conditional(gan, config: ml_collections.ConfigDict | None = None) -> bool:
+    """Whether `gan` is trained to show the class it is asked for (see the module docstring), as declared by
+    its objective and discriminator; `config.conditional` (when set) overrides them."""
     if config is not None and config.get("conditional") is not None:
         return bool(config.conditional)
-    k = gan.num_classes
-    if k < 2:
+    if gan.num_classes < 2:
         return False
-    a = jnp.arange(4, dtype=jnp.int32) % k
-    b = (a + 1) % k
-    logits = jax.random.normal(jax.random.PRNGKey(0), (4, gan.objective.num_outputs(k)))
-    if not np.allclose(gan.objective.g_loss(logits, a), gan.objective.g_loss(logits, b)):
-        return True
-    x = jax.random.uniform(jax.random.PRNGKey(1), (4, *gan.image_shape), minval=-1.0, maxval=1.0)
-    return not np.allclose(gan.discriminate(state, x, a), gan.discriminate(state, x, b))
+    return bool(losses.OBJECTIVES.declared(gan.objective, "conditional", False)
+                or models.DISCRIMINATORS.declared(gan.discriminator, "conditional", False))
 
 
 # ------------------------------------------------------------------------------------------- sampling
@@ -195,14 +169,14 @@ def evaluate_state(gan, state, dataset_name: str, split: str | None, num_samples
     `sampler` a compiled sampler (see `generate`).
     Returns one flat JSON-ready dict (see the module docstring for the keys).
     """
-    if num_samples < MIN_SAMPLES:
-        raise ValueError(f"num_samples must be >= {MIN_SAMPLES}, got {num_samples}")
+    if num_samples < metrics.min_samples():
+        raise ValueError(f"num_samples must be >= {metrics.min_samples()}, got {num_samples}")
     context = context or Context.create(dataset_name, split, cache_dir=cache_dir, settings=settings)
     images, labels, info = generate(gan, state, key, num_samples,
                                     rejection_kwargs=(rejection_kwargs or {}) if rejection else None,
                                     sampler=sampler)
     out = image_metrics(context.evaluator, context.reference, images, labels,
-                        conditional=is_conditional(gan, state, config), key=key)
+                        conditional=is_conditional(gan, config), key=key)
     return {**out, **info, **context.describe(), "step": int(state.step)}
 
 
@@ -210,12 +184,11 @@ def evaluate_state(gan, state, dataset_name: str, split: str | None, num_samples
 class PeriodicEvaluator:
     """Evaluation during training: `run(state) -> {"eval/fid": ..., ...}` (floats, ready for the writers).
 
-    Settings from the config: `eval_num_samples` (default 2000) samples with the run's fixed evaluation
-    noise, against the training set given as `dataset` (or config.data). The evaluator and the reference
-    features are loaded (or trained) once, on the first `run`.
+    Logs every registered metric's headline values (`jaxgan.metrics.scalar_names`). Settings from the config:
+    `eval_num_samples` (default 2000) samples with the run's fixed evaluation noise, against the training set
+    given as `dataset` (or config.data). The evaluator and the reference features are loaded (or trained)
+    once, on the first `run`.
     """
-
-    SCALARS = ("fid", "is", "precision", "recall", "density", "coverage", "kid", "class_accuracy", "label_purity")
 
     def __init__(self, gan, config: ml_collections.ConfigDict, dataset: data.Dataset | None = None, *,
                  cache_dir: str | None = None, settings: evaluator_lib.Settings | None = None):
@@ -235,7 +208,7 @@ class PeriodicEvaluator:
             self.dataset = None  # the reference features are all that is needed from now on
         out = evaluate_state(self.gan, state, "", None, self.num_samples, self.key, config=self.config,
                              context=self.context, sampler=self.sampler)
-        return {f"eval/{k}": float(out[k]) for k in self.SCALARS if k in out}
+        return {f"eval/{k}": float(out[k]) for k in metrics.scalar_names() if k in out}
 
 
 def to_json(result: dict[str, Any]) -> str:

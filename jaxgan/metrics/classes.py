@@ -1,12 +1,17 @@
-"""Classification accuracy of an evaluator network's predictions (e.g. on labelled conditional samples)."""
+"""Classification accuracy of an evaluator network's predictions (e.g. on labelled conditional samples), and
+label purity (how consistently each label maps to one class)."""
 
 from __future__ import annotations
 
+import math
 from functools import partial
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from jaxgan.metrics.base import METRICS, MetricInputs
 
 
 def _check(probs, labels) -> None:
@@ -42,3 +47,31 @@ def per_class_accuracy(probs: jax.Array | np.ndarray, labels: jax.Array | np.nda
     """
     _check(probs, labels)
     return np.asarray(_per_class(jnp.asarray(probs), jnp.asarray(labels), num_classes))
+
+
+def label_purity(probs: np.ndarray, labels: np.ndarray) -> float:
+    """Fraction of rows whose argmax of `probs [n, K]` is the most common argmax among rows with their label.
+
+    1 when each label (e.g. each mixture component) produces a single class, whichever class that is.
+    """
+    predicted = np.argmax(probs, axis=1)
+    table = np.zeros((int(labels.max()) + 1, probs.shape[1]), np.int64)
+    np.add.at(table, (labels, predicted), 1)
+    return float(table.max(axis=1).sum() / len(labels))
+
+
+@METRICS.register("class_accuracy", scalars=("class_accuracy",), needs=("probs", "labels", "conditional"),
+                  higher_is_better=True, min_samples=1, order=5, table=("class_accuracy",))
+def class_accuracy_metric(inputs: MetricInputs) -> dict[str, Any]:
+    """How often the evaluator's class is the requested one: overall, and per class (None where no sample)."""
+    probs, labels = inputs.probs, inputs.labels
+    per_class = per_class_accuracy(probs, labels, probs.shape[1])
+    return {"class_accuracy": class_accuracy(probs, labels),
+            "per_class_accuracy": [None if math.isnan(a) else float(a) for a in per_class]}
+
+
+@METRICS.register("label_purity", scalars=("label_purity",), needs=("probs", "labels"), higher_is_better=True,
+                  min_samples=1, order=6)
+def label_purity_metric(inputs: MetricInputs) -> dict[str, float]:
+    """`label_purity` of the samples' evaluator classes against the labels they were drawn for."""
+    return {"label_purity": label_purity(inputs.probs, inputs.labels)}

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxgan.metrics._checks import check_features
+from jaxgan.metrics.base import METRICS, MetricInputs
 
 
 class FeatureStats(NamedTuple):
@@ -133,3 +134,10 @@ def fid(real_feats: jax.Array | np.ndarray | FeatureStats, fake_feats: jax.Array
     (mu1, cov1), (mu2, cov2) = (x if isinstance(x, FeatureStats) else feature_statistics(x, dtype=dtype)
                                 for x in named.values())
     return frechet_distance(mu1, cov1, mu2, cov2, dtype=dtype)
+
+
+@METRICS.register("fid", scalars=("fid",), needs=("features",), higher_is_better=False, min_samples=2, order=0,
+                  table=("fid",))
+def fid_metric(inputs: MetricInputs) -> dict[str, float]:
+    """FID of the samples against the statistics of the whole reference set."""
+    return {"fid": fid(inputs.reference_stats, inputs.fake_features)}

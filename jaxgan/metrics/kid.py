@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxgan.metrics._checks import check_features
+from jaxgan.metrics.base import METRICS, MetricInputs
 from jaxgan.metrics.pairwise import MATMUL_PRECISION, as_float_features
 
 
@@ -76,3 +77,10 @@ def kid(real_feats: jax.Array | np.ndarray, fake_feats: jax.Array | np.ndarray, 
     values = np.asarray(subset_mmd2(as_float_features(real_feats), as_float_features(fake_feats), key,
                                     num_subsets, subset_size))
     return float(np.mean(values)), float(np.std(values))
+
+
+@METRICS.register("kid", scalars=("kid",), needs=("features",), higher_is_better=False, min_samples=2, order=4)
+def kid_metric(inputs: MetricInputs) -> dict[str, float]:
+    """`kid` and `kid_std` against the same-size reference subset (subsets picked by `inputs.key`)."""
+    mean, std = kid(inputs.real_features, inputs.fake_features, key=inputs.key)
+    return {"kid": mean, "kid_std": std}

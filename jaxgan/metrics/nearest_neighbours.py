@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxgan.metrics._checks import check_block_size, check_features, check_k
+from jaxgan.metrics.base import METRICS, MetricInputs
 from jaxgan.metrics.pairwise import (as_float_features, map_row_blocks, scan_row_blocks, squared_distances,
                                      squared_norms)
 
@@ -147,3 +148,17 @@ def density_coverage(real_feats: jax.Array, fake_feats: jax.Array, k: int = 5, *
     per_fake, covered = _density_coverage_counts(real, fake, k, block_size)
     total = int(np.sum(np.asarray(per_fake), dtype=np.int64))
     return {"density": total / (k * fake.shape[0]), "coverage": int(covered) / real.shape[0]}
+
+
+@METRICS.register("precision_recall", scalars=("precision", "recall"), needs=("features",), higher_is_better=True,
+                  min_samples=4, order=2, table=("precision", "recall"), curves=("precision", "recall"))
+def precision_recall_metric(inputs: MetricInputs) -> dict[str, float]:
+    """Precision and recall (k=3) against the same-size reference subset."""
+    return precision_recall(inputs.real_features, inputs.fake_features, k=3)
+
+
+@METRICS.register("density_coverage", scalars=("density", "coverage"), needs=("features",), higher_is_better=True,
+                  min_samples=6, order=3, table=("coverage",), curves=("density", "coverage"))
+def density_coverage_metric(inputs: MetricInputs) -> dict[str, float]:
+    """Density and coverage (k=5) against the same-size reference subset."""
+    return density_coverage(inputs.real_features, inputs.fake_features, k=5)

@@ -2,17 +2,23 @@
 
 `config.augment.policy` is a comma-separated list of operations (`""` = none), applied in order to real and
 fake batches alike, in both players' updates, with per-sample randomness drawn from an explicit key.
+Each operation (`contracts.Augmentation`) registers with `@AUGMENTATIONS.register(name)`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import jax
 import jax.numpy as jnp
 
-Augmentation = Callable[[jax.Array, jax.Array], jax.Array]  # (x [B, H, W, C], key) -> x
+from jaxgan.parts import contracts
+from jaxgan.registry import Registry
 
+Augmentation = contracts.Augmentation  # (x [B, H, W, C], key) -> x
+
+# op name -> function (x [B, H, W, C], key) -> x.
+AUGMENTATIONS: Registry[Augmentation] = Registry("augmentation")
 
 
 def _per_sample_uniform(key: jax.Array, x: jax.Array) -> jax.Array:
@@ -20,23 +26,27 @@ def _per_sample_uniform(key: jax.Array, x: jax.Array) -> jax.Array:
     return jax.random.uniform(key, (x.shape[0], 1, 1, 1), x.dtype)
 
 
+@AUGMENTATIONS.register("brightness")
 def brightness(x: jax.Array, key: jax.Array) -> jax.Array:
     """Adds one offset ~ U[-0.5, 0.5) per sample (DiffAugment's scale, for images in [-1, 1])."""
     return x + (_per_sample_uniform(key, x) - 0.5)
 
 
+@AUGMENTATIONS.register("saturation")
 def saturation(x: jax.Array, key: jax.Array) -> jax.Array:
     """Scales each pixel's deviation from its channel mean by U[0, 2); the identity on one channel."""
     mean = x.mean(axis=-1, keepdims=True)
     return (x - mean) * (2.0 * _per_sample_uniform(key, x)) + mean
 
 
+@AUGMENTATIONS.register("contrast")
 def contrast(x: jax.Array, key: jax.Array) -> jax.Array:
     """Scales each sample's deviation from its own mean by U[0.5, 1.5)."""
     mean = x.mean(axis=(1, 2, 3), keepdims=True)
     return (x - mean) * (_per_sample_uniform(key, x) + 0.5) + mean
 
 
+@AUGMENTATIONS.register("color")
 def color(x: jax.Array, key: jax.Array) -> jax.Array:
     """DiffAugment's "color": brightness, saturation, contrast (independent draws). Not range-preserving."""
     k_b, k_s, k_c = jax.random.split(key, 3)
@@ -58,6 +68,7 @@ def translate(x: jax.Array, shifts: jax.Array) -> jax.Array:
     return jnp.where(inside[..., None], moved, jnp.zeros_like(moved))
 
 
+@AUGMENTATIONS.register("translation")
 def translation(x: jax.Array, key: jax.Array, ratio: float = 0.125) -> jax.Array:
     """Random shift of each sample by up to `ratio` of the image size per axis (DiffAugment: 1/8)."""
     b, h, w, _ = x.shape
@@ -80,31 +91,25 @@ def cutout_mask(shape: tuple[int, ...], key: jax.Array, ratio: float = 0.5) -> j
     return 1.0 - (in_rows[:, :, None] & in_cols[:, None, :])[..., None].astype(jnp.float32)
 
 
+@AUGMENTATIONS.register("cutout")
 def cutout(x: jax.Array, key: jax.Array, ratio: float = 0.5) -> jax.Array:
     """Zeroes a square of half the image size at a random place in each sample."""
     return x * cutout_mask(x.shape, key, ratio).astype(x.dtype)
 
 
-# op name -> function (x [B, H, W, C], key) -> x.
-OPERATIONS: dict[str, Augmentation] = {
-    "translation": translation, "cutout": cutout, "color": color,
-    "brightness": brightness, "saturation": saturation, "contrast": contrast,
-}
-
-
 def diff_augment(x: jax.Array, key: jax.Array, policy: str = "translation,cutout") -> jax.Array:
     """Applies the operations of `policy` in order; each draws its own randomness from `key`."""
     for i, name in enumerate(op for op in policy.split(",") if op):
-        x = OPERATIONS[name](x, jax.random.fold_in(key, i))
+        x = AUGMENTATIONS.get(name)(x, jax.random.fold_in(key, i))
     return x
 
 
 def build(cfg: Mapping[str, Any]) -> Augmentation:
     """The augmentation a config asks for (identity when the policy is empty)."""
     policy = cfg.get("policy", "")
-    unknown = [op for op in policy.split(",") if op and op not in OPERATIONS]
-    if unknown:
-        raise ValueError(f"unknown augmentation {unknown[0]!r}; known: {', '.join(sorted(OPERATIONS)) or 'none'}")
+    for op in policy.split(","):
+        if op:
+            AUGMENTATIONS.get(op)  # one-line error for an unknown name, before anything is traced
     if not policy:
         return lambda x, key: x
     return lambda x, key: diff_augment(x, key, policy)

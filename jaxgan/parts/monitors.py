@@ -1,23 +1,31 @@
 """Monitors: pure functions of the train state, computed on the host's schedule and logged like metrics.
 
 `config.monitors.<name> = dict(every=N, **settings)` runs monitor `name` every N steps (and at the end).
-A monitor factory takes the GAN and the settings and returns `(state) -> {metric name: scalar}`; the
-trainer jits it once. Monitors read the state; they never change training.
+A monitor factory (`contracts.MonitorFactory`) takes the GAN and the settings and returns
+`(state) -> {metric name: scalar}`; the trainer jits it once. Monitors read the state; they never change
+training. A factory registers with `@MONITORS.register(name)` and checks what it needs by the
+capabilities the GAN's parts declared (e.g. `latents.has_mixture`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import jax
 import jax.numpy as jnp
 import optax
 
+from jaxgan.parts import contracts, latents
 from jaxgan.parts.regularizers import lipschitz
+from jaxgan.registry import Registry
 
-Monitor = Callable[[Any], dict[str, jax.Array]]
+Monitor = contracts.Monitor
+
+# name -> factory(gan, **settings) -> Monitor.
+MONITORS: Registry[contracts.MonitorFactory] = Registry("monitor")
 
 
+@MONITORS.register("weight_norms")
 def weight_norms(gan) -> Monitor:
     """Global L2 norm of each network's parameters: a cheap sign of divergence or collapse."""
     def monitor(state):
@@ -26,14 +34,14 @@ def weight_norms(gan) -> Monitor:
     return monitor
 
 
+@MONITORS.register("mixture_stats")
 def mixture_stats(gan) -> Monitor:
     """Gaussian-mixture prior health: sigma mean/min/max and the spread of the K means.
 
     Spread = mean pairwise Euclidean distance between component means (and the std of all mu entries):
     a mixture collapsing onto one mode shows it falling, a vanishing sigma shows in sigma_min.
     """
-    components = getattr(gan.prior, "components", None)
-    if components is None:
+    if not latents.has_mixture(gan.prior):
         raise ValueError(f"monitor 'mixture_stats' needs a mixture prior, got {type(gan.prior).__name__}")
 
     def monitor(state):
@@ -46,6 +54,7 @@ def mixture_stats(gan) -> Monitor:
     return monitor
 
 
+@MONITORS.register("lipschitz_bound")
 def lipschitz_bound(gan) -> Monitor:
     """The critic's Lipschitz upper bound, prod of its kernels' spectral norms (seed 001, Figure 2).
 
@@ -58,23 +67,14 @@ def lipschitz_bound(gan) -> Monitor:
     return monitor
 
 
-# name -> factory(gan, **settings) -> Monitor.
-MONITORS: dict[str, Callable[..., Monitor]] = {"weight_norms": weight_norms, "mixture_stats": mixture_stats}
-MONITORS["lipschitz_bound"] = lipschitz_bound
-
-
 def build_all(cfg: Mapping[str, Mapping[str, Any]], gan) -> dict[str, tuple[int, Monitor]]:
     """`{name: (every, jitted monitor)}` for the monitors a config names."""
     built = {}
     for name in sorted(cfg):
         settings = dict(cfg[name])
         every = int(settings.pop("every", 0))
-        if name not in MONITORS:
-            raise ValueError(f"unknown monitor {name!r}; known: {', '.join(sorted(MONITORS))}")
+        MONITORS.get(name)  # an unknown name is reported before a bad `every`
         if every < 1:
             raise ValueError(f"monitor {name!r} needs every >= 1, got {every}")
-        try:
-            built[name] = (every, jax.jit(MONITORS[name](gan, **settings)))
-        except TypeError as e:
-            raise ValueError(f"bad settings for monitor {name!r}: {e}") from None
+        built[name] = (every, jax.jit(MONITORS.create(name, gan, **settings)))
     return built

@@ -15,12 +15,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgan.parts import latents
 from jaxgan.viz import images as images_lib
 
 
 def num_components(gan) -> int:
-    """K: the prior's number of components if it declares one, else the dataset's number of classes."""
-    return int(getattr(gan.prior, "num_components", 0) or gan.num_classes)
+    """K: the prior's number of components if it declares mixture components, else the number of classes."""
+    return int(gan.prior.k) if latents.has_mixture(gan.prior) else int(gan.num_classes)
 
 
 def grid_labels(labels: Sequence[int], per_class: int) -> jax.Array:

@@ -9,6 +9,8 @@ import os
 from matplotlib.figure import Figure  # not pyplot: no global backend or figure registry to disturb
 from matplotlib.ticker import MaxNLocator
 
+from jaxgan import metrics
+
 
 def read_history(metrics_jsonl_path: str, key: str) -> tuple[list[int], list[float]]:
     """(steps, values) of `key` from the rows of a metrics.jsonl that have it (one JSON object per line)."""
@@ -103,28 +105,31 @@ def plot_training_curves(metrics_jsonl_path: str, out_png: str) -> str | None:
     return _save(fig, out_png)
 
 
-EVAL_CURVES = ("precision", "recall", "density", "coverage")
-
-
-def plot_eval_history(metrics_jsonl_path: str, out_png: str) -> bool:
-    """Plots eval/fid, and eval/precision, recall, density, coverage, against the train step.
-
-    Returns False (and writes nothing) when no row of `metrics_jsonl_path` holds `eval/fid`.
-    """
+def eval_history_figure(metrics_jsonl_path: str) -> Figure | None:
+    """eval/fid, and beside it the metrics registered as curves (`jaxgan.metrics.curve_names`: today
+    precision, recall, density, coverage), against the train step; None when no row holds `eval/fid`."""
     if not os.path.exists(metrics_jsonl_path):
-        return False
+        return None
     steps, fids = read_history(metrics_jsonl_path, "eval/fid")
     if not steps:
-        return False
+        return None
     fig = Figure(figsize=(10, 3.8))
     ax_fid, ax_pr = fig.subplots(1, 2)
     ax_fid.plot(steps, fids, marker="o")
     ax_fid.set(xlabel="train step", ylabel="FID (evaluator features)", title="FID")
-    for name in EVAL_CURVES:
+    for name in metrics.curve_names():
         xs, ys = read_history(metrics_jsonl_path, f"eval/{name}")
         if xs:
             ax_pr.plot(xs, ys, marker="o", label=name, linestyle="-" if name in ("precision", "recall") else ":")
     ax_pr.set(xlabel="train step", title="precision / recall")
     ax_pr.legend()
+    return fig
+
+
+def plot_eval_history(metrics_jsonl_path: str, out_png: str) -> bool:
+    """Plots `eval_history_figure` into `out_png`; False (and writes nothing) when no row holds `eval/fid`."""
+    fig = eval_history_figure(metrics_jsonl_path)
+    if fig is None:
+        return False
     _save(fig, out_png)
     return True

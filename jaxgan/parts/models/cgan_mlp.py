@@ -13,9 +13,11 @@ import flax.linen as nn
 import jax
 
 from jaxgan.parts.models import conditioning
+from jaxgan.parts.models.base import DISCRIMINATORS, GENERATORS
 from jaxgan.parts.models.mlp import MLPDiscriminator, MLPGenerator
 
 
+@GENERATORS.register("cgan_mlp", conditional=True, label_codes=True)
 class ConditionalMLPGenerator(nn.Module):
     """(z [B, d], labels [B] int or codes [B, E]) -> images [B, H, W, C] in [-1, 1]."""
 
@@ -38,6 +40,7 @@ class ConditionalMLPGenerator(nn.Module):
         return self.mlp(conditioning.join(z, self.code(labels)), None, train)
 
 
+@DISCRIMINATORS.register("cgan_mlp", conditional=True)
 class ConditionalMLPDiscriminator(nn.Module):
     """(images [B, H, W, C], labels [B] int or codes [B, E]) -> (logits [B, num_outputs], features [B, hidden[-1]]).
 

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.parts.models import layers, lipschitz_layers
+from jaxgan.parts.models.base import DISCRIMINATORS
 
 
 class PatchConv(nn.Module):
@@ -145,6 +146,7 @@ def conv_layer(impl: str, features: int, kernel_size: int, stride: int, kernel_i
     raise ValueError(f"conv_impl must be one of {', '.join(CONV_IMPLS)}, got {impl!r}")
 
 
+@DISCRIMINATORS.register("conv", conditional=False)
 class ConvDiscriminator(nn.Module):
     """images [B, H, W, C] -> (logits [B, num_outputs], features [B, h*w*channels[-1]]).
 

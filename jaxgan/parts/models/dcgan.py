@@ -37,6 +37,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.parts.models import layers, normalization
+from jaxgan.parts.models.base import DISCRIMINATORS, GENERATORS
 from jaxgan.parts.models.conv import conv_layer
 from jaxgan.parts.models.conv_transpose import conv_transpose
 
@@ -52,6 +53,7 @@ def activation(name: str, h: jax.Array, negative_slope: float) -> jax.Array:
     raise ValueError(f"activation must be 'relu' or 'leaky_relu', got {name!r}")
 
 
+@GENERATORS.register("dcgan", conditional=False, label_codes=False)
 class DCGANGenerator(nn.Module):
     """z [B, d] -> images [B, H, W, C] in [-1, 1] (see the module docstring for the layers)."""
 
@@ -87,6 +89,7 @@ class DCGANGenerator(nn.Module):
         return jnp.tanh(h[:, :height, :width])
 
 
+@DISCRIMINATORS.register("dcgan", conditional=False)
 class DCGANDiscriminator(nn.Module):
     """images [B, H, W, C] -> (logits [B, num_outputs], features [B, h*w*channels[-1]]).
 

@@ -10,9 +10,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxgan.parts.models import layers, lipschitz_layers
+from jaxgan.parts.models.base import DISCRIMINATORS, GENERATORS
 from jaxgan.parts.models.minibatch_std import class_minibatch_std
 
 
+@GENERATORS.register("mlp", conditional=False, label_codes=False)
 class MLPGenerator(nn.Module):
     """z [B, d] -> images [B, H, W, C] in [-1, 1]; default widths 256 -> 512 -> 1024 -> H*W*C."""
 
@@ -31,6 +33,8 @@ class MLPGenerator(nn.Module):
         return out.reshape((z.shape[0], *self.image_shape))
 
 
+# Not conditional: with `minibatch_std` the labels only group rows for a statistic, the class is never read.
+@DISCRIMINATORS.register("mlp", conditional=False)
 class MLPDiscriminator(nn.Module):
     """images [B, H, W, C] -> (logits [B, num_outputs], penultimate features [B, hidden[-1]]).
 

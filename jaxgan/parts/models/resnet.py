@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.parts.models import conditioning, lipschitz_layers
+from jaxgan.parts.models.base import DISCRIMINATORS, GENERATORS
 from jaxgan.parts.models.conv import conv_layer
 
 XAVIER = nn.initializers.xavier_uniform()  # seed 003: Xavier (Glorot) initialisation
@@ -64,6 +65,7 @@ class UpBlock(nn.Module):
         return h + conv(self.features, 1, self.conv_impl, "shortcut")(upsample(x))
 
 
+@GENERATORS.register("resnet", conditional=True, label_codes=True)
 class ResNetGenerator(nn.Module):
     """(z [B, d], labels [B] int or codes [B, E]) -> images [B, H, W, C] in [-1, 1].
 
@@ -141,6 +143,7 @@ class DownBlock(nn.Module):
         return h + shortcut
 
 
+@DISCRIMINATORS.register("resnet", conditional=lambda d: d.conditioning != "none")
 class ResNetDiscriminator(nn.Module):
     """(images [B, H, W, C], labels [B] int or codes [B, E]) -> (logits [B, num_outputs], features [B, channels[-1]]).
 

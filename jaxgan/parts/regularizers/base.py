@@ -2,7 +2,8 @@
 
 Each config entry is `name: dict(weight=..., **settings)`. A regulariser is a function
 `(RegularizerInputs) -> (weighted scalar term, metrics dict)`; the engine adds the term to the player's loss
-and logs the metrics under `d/` or `g/`. Factories register themselves with `@register("name")`.
+and logs the metrics under `d/` or `g/`. Factories (`contracts.RegularizerFactory`) register themselves with
+`@REGULARIZERS.register("name")` in the module that defines them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from typing import Any, Callable, Mapping, NamedTuple
 
 import jax
 import jax.numpy as jnp
+
+from jaxgan.parts import contracts
+from jaxgan.registry import Registry
 
 
 class RegularizerInputs(NamedTuple):
@@ -34,33 +38,15 @@ class RegularizerInputs(NamedTuple):
     latents: jax.Array | None = None
 
 
-Regularizer = Callable[[RegularizerInputs], tuple[jax.Array, dict[str, jax.Array]]]
+Regularizer = contracts.Regularizer
 
-# name -> factory(**settings) -> Regularizer. Filled by `register` in the modules that define regularisers.
-REGULARIZERS: dict[str, Callable[..., Regularizer]] = {}
-
-
-def register(name: str) -> Callable[[Callable[..., Regularizer]], Callable[..., Regularizer]]:
-    """Decorator: make a factory `(weight=..., **settings) -> Regularizer` the config entry `name`."""
-    def add(factory):
-        if name in REGULARIZERS:
-            raise ValueError(f"regularizer {name!r} is registered twice")
-        REGULARIZERS[name] = factory
-        return factory
-    return add
+# name -> factory(weight=..., **settings) -> Regularizer.
+REGULARIZERS: Registry[contracts.RegularizerFactory] = Registry("regularizer")
 
 
 def build_all(cfg: Mapping[str, Mapping[str, Any]]) -> tuple[Regularizer, ...]:
-    """The regularisers named in a config section, in a fixed (sorted) order."""
-    built = []
-    for name in sorted(cfg):
-        if name not in REGULARIZERS:
-            raise ValueError(f"unknown regularizer {name!r}; known: {', '.join(sorted(REGULARIZERS)) or 'none'}")
-        try:
-            built.append(REGULARIZERS[name](**dict(cfg[name])))
-        except TypeError as e:
-            raise ValueError(f"bad settings for regularizer {name!r}: {e}") from None
-    return tuple(built)
+    """The regularisers named in a config section (`{name: {weight, **settings}}`), in a fixed (sorted) order."""
+    return tuple(REGULARIZERS.create(name, **dict(cfg[name])) for name in sorted(cfg))
 
 
 def apply_all(regs: tuple[Regularizer, ...], inputs: RegularizerInputs,

@@ -17,7 +17,7 @@ from typing import Sequence
 import jax
 import jax.numpy as jnp
 
-from jaxgan.parts.regularizers.base import RegularizerInputs, register
+from jaxgan.parts.regularizers.base import REGULARIZERS, RegularizerInputs
 
 DEFAULT_SIGMAS = (1.0, 2.0, 4.0, 8.0, 16.0)
 
@@ -57,7 +57,7 @@ def mmd2(x: jax.Array, y: jax.Array, sigmas: Sequence[float] | jax.Array = DEFAU
     return within_x + within_y - 2.0 * jnp.mean(k_xy)
 
 
-@register("mmd")
+@REGULARIZERS.register("mmd")
 def mmd_regularizer(weight: float = 10.0, sigmas: Sequence[float] = DEFAULT_SIGMAS, unbiased: bool = True):
     """G regulariser `weight * MMD^2(D-features(fake), D-features(real))` (seed 002's eta = `weight`, which
     may be traced: a swept setting). Logs `g/mmd2`, also at weight 0 (the ablation's curve)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from jaxgan.parts.regularizers.base import RegularizerInputs, register
+from jaxgan.parts.regularizers.base import REGULARIZERS, RegularizerInputs
 from jaxgan.parts.regularizers.mmd import squared_distances
 
 
@@ -45,7 +45,7 @@ def mode_seeking_loss(images: jax.Array, latents: jax.Array, labels: jax.Array, 
     return loss, jnp.sum(jnp.where(pair, ratio, 0.0)) / count
 
 
-@register("mode_seeking")
+@REGULARIZERS.register("mode_seeking")
 def mode_seeking_regularizer(weight: float = 1.0, per_class: bool = True, eps: float = 1e-5):
     """G regulariser `weight * mean 1 / (image RMS / latent RMS distance + eps)` over same-class pairs of the fake batch.
     Logs `g/mode_seeking_ratio` (the mean ratio: ~0 means collapse). `weight` may be traced (a sweep)."""

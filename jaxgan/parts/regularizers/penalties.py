@@ -12,7 +12,7 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 
-from jaxgan.parts.regularizers.base import register
+from jaxgan.parts.regularizers.base import REGULARIZERS
 
 CriticFn = Callable[[jax.Array], jax.Array]  # x [B, H, W, C] -> scores [B] or [B, 1]
 
@@ -55,7 +55,7 @@ def gradient_penalty(critic_fn: CriticFn, real: jax.Array, fake: jax.Array, key:
     return jnp.mean(jnp.square(excess)), norms
 
 
-@register("gradient_penalty")
+@REGULARIZERS.register("gradient_penalty")
 def gradient_penalty_regularizer(weight: float = 10.0, target: float = 1.0, one_sided: bool = False):
     """Regulariser factory (config `d_regularizers.gradient_penalty = dict(weight=10.0, ...)`)."""
     def regularizer(inputs):
