@@ -12,6 +12,7 @@ is one edit here.
 from __future__ import annotations
 
 import fcntl
+import importlib
 import json
 import os
 import pathlib
@@ -136,6 +137,15 @@ def test_shrink_caps_every_width_and_keeps_the_rest(tiny_idx_dir):
             elif path[0] not in run_settings:
                 assert value == full[path], (variant, path)
     assert widths_seen == set(WIDTH_FIELDS)  # each width field is used by some variant
+
+
+def test_every_variant_documents_its_command():
+    """Each variant's docstring holds the command that runs it, and README's variant list runs it too."""
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for variant in configs.variants():
+        command = f"python -m jaxgan.train --variant={variant}"
+        assert command + "\n" in importlib.import_module(f"jaxgan.configs.{variant}").__doc__, variant
+        assert command + "\n" in readme or command + " " in readme, variant
 
 
 # ------------------------------------------------------------------------------------------- the test
