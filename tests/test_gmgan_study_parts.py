@@ -140,7 +140,7 @@ def test_mode_seeking_matches_a_pair_loop_and_grows_when_a_class_collapses():
 def test_mode_seeking_regularizer_sees_the_latents_of_the_fake_batch_in_the_engine(tiny_idx_dir):
     from conftest import tiny_config
 
-    from jaxgan.core import build_gan
+    from jaxgan.core import build_gan, step
     from jaxgan.parts import regularizers
 
     config = tiny_config("gm_gan", tiny_idx_dir)
@@ -149,7 +149,7 @@ def test_mode_seeking_regularizer_sees_the_latents_of_the_fake_batch_in_the_engi
     state = gan.init(jax.random.PRNGKey(0))
     real = jax.random.uniform(jax.random.PRNGKey(1), (16, 28, 28, 1), minval=-1, maxval=1)
     key = jax.random.PRNGKey(2)
-    _, metrics = gan.g_update(state, real, jnp.zeros((16,), jnp.int32), key)
+    _, metrics = step.g_update(gan, state, real, jnp.zeros((16,), jnp.int32), key)
     # The same draw by hand: g_update's first split is the latent key, its second the generator's.
     k_latent, k_gen = jax.random.split(key, 5)[:2]
     z, y = gan.sample_latent(state.params["prior"], k_latent, 16, train=True)
