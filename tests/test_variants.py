@@ -11,7 +11,6 @@ is one edit here.
 
 from __future__ import annotations
 
-import fcntl
 import importlib
 import json
 import os
@@ -114,12 +113,9 @@ def shrink(config: ml_collections.ConfigDict, data_dir: pathlib.Path) -> ml_coll
 @pytest.fixture(scope="module")
 def context(tiny_idx_dir, tmp_path_factory) -> evaluation.Context:
     """A 1-epoch evaluator of the tiny dataset and its reference features (trained once per worker)."""
-    cache = tmp_path_factory.mktemp("variants_cache")
-    with open(cache / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        return evaluation.Context.create(f"idx:{tiny_idx_dir}", "train", cache_dir=str(cache),
-                                         settings=TINY_EVALUATOR,
-                                         reference_set=data.load_idx(str(tiny_idx_dir), "train"))
+    return evaluation.Context.create(f"idx:{tiny_idx_dir}", "train",
+                                     cache_dir=str(tmp_path_factory.mktemp("variants_cache")),
+                                     settings=TINY_EVALUATOR, reference_set=data.load_idx(str(tiny_idx_dir), "train"))
 
 
 def test_shrink_caps_every_width_and_keeps_the_rest(tiny_idx_dir):
