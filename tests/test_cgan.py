@@ -1,12 +1,9 @@
 """Conditional GANs (seeds 003, 004): conditioning parts, projection D, hinge loss, resize-conv ResNet G,
-fixed and adaptive discriminator advantage, the four variants end to end."""
+fixed and adaptive discriminator advantage (every cGAN variant end to end: tests/test_variants.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import subprocess
-import sys
 
 import flax.linen as nn
 import jax
@@ -20,12 +17,9 @@ from jaxgan import configs
 from jaxgan.data import datasets as data
 from jaxgan.core import build_gan
 from jaxgan.parts import losses
-from jaxgan.run import trainer
-from jaxgan.run import load
 from jaxgan.parts.models import conditioning, resnet
 from jaxgan.parts.models.cgan_mlp import ConditionalMLPDiscriminator, ConditionalMLPGenerator
 
-CGAN_VARIANTS = ("cgan_mlp", "cgan_resnet", "cgan_resnet_adaptive", "cgan_proj")
 TINY_RESNET = {"generator.channels": (4, 4), "discriminator.channels": (4, 4, 4)}
 IMAGE = (28, 28, 1)
 KEY = jax.random.PRNGKey(0)
@@ -208,43 +202,3 @@ def test_adaptive_advantage_rises_under_weak_d_and_resets_under_strong_d(tiny_id
 def test_bad_adaptive_cap_is_rejected(tiny_idx_dir):
     with pytest.raises(ValueError, match="max_n_d"):
         build(tiny("cgan_mlp", tiny_idx_dir, n_d=5, **{"adaptive_n_d.max_n_d": 3}), tiny_idx_dir)
-
-
-# ---------------------------------------------------------------------------------------------- variants
-def test_cgan_variant_docstrings_hold_their_commands():
-    for name in CGAN_VARIANTS:
-        assert f"python -m jaxgan.train --variant={name}" in importlib.import_module(f"jaxgan.configs.{name}").__doc__
-
-
-def leaves(state):
-    return [np.asarray(x) for x in jax.tree_util.tree_leaves(
-        (state.params, state.model_state, state.g_opt_state, state.d_opt_state, state.schedule_state))]
-
-
-# The ResNet variants compile three ResNet train steps each (minutes on 2 cores): `slow`. Their parts are
-# tested above; cgan_resnet_adaptive also checks the advantage's carry and batch stats across a resume.
-# cgan_mlp too (about a minute on 2 idle cores): tests/test_explore.py already trains it through the trainer
-# in the default suite, and the engine's exact resume is covered there and in tests/test_trainer.py.
-@pytest.mark.parametrize("variant", [pytest.param(v, marks=pytest.mark.slow)
-                                     for v in ("cgan_mlp", "cgan_resnet_adaptive", "cgan_resnet", "cgan_proj")])
-def test_variant_trains_through_the_cli_and_resumes_exactly(variant, tiny_idx_dir, tmp_path):
-    config = tiny(variant, tiny_idx_dir, steps=4)
-    straight = trainer.train_and_evaluate(config, str(tmp_path / "straight"))
-    flags = [f"--config.{k}={v}" for k, v in {
-        "data.name": f"idx:{tiny_idx_dir}", "batch_size": 8, "steps_per_call": 2, "log_every": 2,
-        "sample_every": 4, "num_samples": 4, "checkpoint_every": 2,
-        **({k: str(v).replace(" ", "") for k, v in TINY_RESNET.items()} if "resnet" in config.generator.name
-           else {"generator.hidden": "(16,16)", "discriminator.hidden": "(16,16)"})}.items()]
-    workdir = tmp_path / "resumed"
-    for steps in (2, 4):  # the second call resumes from the first's checkpoint
-        result = subprocess.run([sys.executable, "-m", "jaxgan.train", f"--variant={variant}",
-                                 f"--workdir={workdir}", f"--config.steps={steps}", *flags],
-                                capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, result.stderr[-3000:]
-    resumed = load.load_run(str(workdir)).member_state(0)
-    assert int(resumed.step) == 4
-    for a, b in zip(leaves(straight), leaves(resumed)):
-        np.testing.assert_array_equal(a, b)
-    sample = subprocess.run([sys.executable, "-m", "jaxgan.sample", f"--workdir={workdir}", "--per_class=2",
-                             f"--out={tmp_path / 'classes.png'}"], capture_output=True, text=True, timeout=600)
-    assert sample.returncode == 0 and (tmp_path / "classes.png").stat().st_size > 0, sample.stderr[-2000:]

@@ -1,4 +1,5 @@
-"""DCGAN networks, the patch transposed conv, batch norm / virtual batch norm state, the variants end to end."""
+"""DCGAN networks, the patch transposed conv, batch norm / virtual batch norm state (every DCGAN variant end to
+end, exact resume included: tests/test_variants.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,11 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from jaxgan import configs
 from jaxgan.data import datasets as data
 from jaxgan.core import build_gan
 from jaxgan.parts.models.conv_transpose import PatchConvTranspose
 from jaxgan.parts.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from jaxgan.parts.models.normalization import VirtualBatchNorm
-
-DCGAN_VARIANTS = ("dcgan", "dcgan_small", "mmd_dcgan", "mmd_dcgan_eta0")
 
 
 @pytest.mark.parametrize("k,s,h,w", [(4, 2, 7, 7), (5, 2, 7, 7), (3, 2, 5, 6), (4, 1, 5, 5), (3, 3, 4, 3)])
@@ -113,41 +111,3 @@ def test_virtual_batch_norm_reference_is_chosen_once_and_examples_are_independen
     d_vars = {"params": state3.params["discriminator"], **state3.model_state["discriminator"]}
     train_d = jax.jit(lambda x: gan.discriminator.apply(d_vars, x, train=True, mutable=["vbn"])[0][0])
     np.testing.assert_allclose(train_d(images[:5])[:2], train_d(images[:2]), atol=1e-5)
-
-
-def test_variant_configs_compose_seed_settings():
-    for variant in DCGAN_VARIANTS:
-        c = configs.get_config(variant)
-        opt = c.optim.generator
-        assert (opt.optimizer, opt.learning_rate, opt.b1) == ("adam", 2e-4, 0.5), variant
-    assert configs.get_config("mmd_dcgan").g_regularizers.mmd.weight == 10.0
-    assert configs.get_config("mmd_dcgan_eta0").g_regularizers.mmd.weight == 0.0
-    assert not configs.get_config("dcgan").g_regularizers
-
-
-def _params(state):
-    return [np.asarray(x) for x in jax.tree_util.tree_leaves((state.params, state.model_state))]
-
-
-# One DCGAN in the default suite (dcgan_small: virtual batch norm state and exact resume); the others compile
-# the same parts (minutes on 2 cores), so they run with -m slow. Resume goes through the trainer the CLI calls
-# (`python -m jaxgan.train` itself runs end to end in tests/test_cli.py).
-@pytest.mark.parametrize("variant", [pytest.param("mmd_dcgan", marks=pytest.mark.slow), pytest.param("dcgan_small"),
-                                     pytest.param("dcgan", marks=pytest.mark.slow),
-                                     pytest.param("mmd_dcgan_eta0", marks=pytest.mark.slow)])
-def test_variant_trains_and_resumes_exactly(variant, tiny_idx_dir, tmp_path):
-    """Steps 0-2, then 2-4 resuming the workdir from its checkpoint; equal to 4 straight steps."""
-    from jaxgan.run import trainer
-    from jaxgan.run import load
-
-    small = {"generator.channels": (8, 4), "discriminator.channels": (4, 8), "generator.reference_size": 6,
-             "discriminator.reference_size": 6}
-    straight = trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, **small),
-                                          str(tmp_path / "a")).member(0)
-    trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, steps=2, **small), str(tmp_path / "b"))
-    trainer.train_and_evaluate(tiny_config(variant, tiny_idx_dir, steps=4, **small), str(tmp_path / "b"))
-    resumed = load.load_run(str(tmp_path / "b")).member_state(0)
-    assert int(straight.step) == int(resumed.step) == 4
-    for a, b in zip(_params(straight), _params(resumed)):
-        np.testing.assert_array_equal(a, b)
-    assert (tmp_path / "b" / "samples.png").stat().st_size > 0

@@ -149,7 +149,6 @@ def test_label_purity():
 def test_conditional_follows_the_training_signal(tiny_idx_dir, variant, expected):
     config = tiny_config(variant, tiny_idx_dir)
     gan = build_gan(config, (28, 28, 1), 10, 256)
-    state = gan.init(jax.random.PRNGKey(0))
     assert evaluation.is_conditional(gan, config) is expected
     config.conditional = not expected
     assert evaluation.is_conditional(gan, config) is (not expected)

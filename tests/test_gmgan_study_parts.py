@@ -8,7 +8,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan.core import step
 from jaxgan.parts import losses
 from jaxgan.parts.models.mlp import MLPDiscriminator
 from jaxgan.parts.models.minibatch_std import class_minibatch_std
@@ -141,7 +140,7 @@ def test_mode_seeking_matches_a_pair_loop_and_grows_when_a_class_collapses():
 def test_mode_seeking_regularizer_sees_the_latents_of_the_fake_batch_in_the_engine(tiny_idx_dir):
     from conftest import tiny_config
 
-    from jaxgan.core import build_gan
+    from jaxgan.core import build_gan, step
     from jaxgan.parts import regularizers
 
     config = tiny_config("gm_gan", tiny_idx_dir)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from jaxgan.core import step
 from jaxgan import configs
-from jaxgan.core import build_gan
+from jaxgan.core import build_gan, step
 from jaxgan.parts import regularizers
 from jaxgan.parts.regularizers import REGULARIZERS, mmd2
 

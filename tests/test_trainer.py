@@ -4,7 +4,6 @@ cadences, the console progress line, validation before anything is created."""
 import dataclasses
 import json
 import os
-import shutil
 
 import jax
 import jax.numpy as jnp
@@ -104,7 +103,7 @@ def test_workdir_of_another_variant_is_refused(tiny_idx_dir, tmp_path):
 
 
 def test_corrupt_latest_checkpoint_falls_back_to_previous(tiny_idx_dir, tmp_path, caplog):
-    final = trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=4), str(tmp_path))
+    trainer.train_and_evaluate(tiny_config("vanilla", tiny_idx_dir, steps=4), str(tmp_path))
     state_dir = tmp_path / "checkpoints" / "4" / "state"
     for root, _, files in os.walk(state_dir):
         for name in files:
