@@ -71,14 +71,22 @@ class Group:
         return any(r.get("busy") for r in self.records)
 
     def load(self) -> str:
-        """"0.1-1.9": the 1-minute load averages read before and after its runs."""
-        loads = [r[k] for r in self.records for k in ("load_before", "load_after") if r.get(k) is not None]
-        return f"{min(loads):.1f}-{max(loads):.1f}" if loads else "-"
+        return load_range([self])
 
     def others(self) -> str:
-        """The most CPU (in cores) other processes used during one of its runs."""
-        values = [r["others_cores"] for r in self.records if r.get("others_cores") is not None]
-        return f"{max(values):.2f}" if values else "-"
+        return others_max([self])
+
+
+def load_range(groups: list[Group]) -> str:
+    """"0.1-1.9": the lowest and highest 1-minute load average read before and after the groups' runs."""
+    loads = [r[k] for g in groups for r in g.records for k in ("load_before", "load_after") if r.get(k) is not None]
+    return f"{min(loads):.1f}-{max(loads):.1f}" if loads else "-"
+
+
+def others_max(groups: list[Group]) -> str:
+    """The most CPU (in cores) that other processes used during one of the groups' runs."""
+    values = [r["others_cores"] for g in groups for r in g.records if r.get("others_cores") is not None]
+    return f"{max(values):.2f}" if values else "-"
 
 
 def groups(records: list[dict]) -> dict[tuple, Group]:
@@ -162,7 +170,7 @@ def targets(res: Results, p: dict) -> list[str]:
 
 def variants_table(res: Results) -> list[str]:
     lines = ["| variant | batch | jaxgan steps/s | torch eager | torch.compile | x eager | x compile | roofline | "
-             f"compile s | compile <= {COMPILE_TARGET_S:g} s | torch.compile s | load 1-min | others' cores | |",
+             f"compile s | compile <= {COMPILE_TARGET_S:g} s | torch.compile s | load 1-min | others' cores | busy |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---|"]
     for (v, b, population, backend, dtype), g in res.groups.items():
         if backend != "jax" or population != 1 or not g.ok:
@@ -170,19 +178,18 @@ def variants_table(res: Results) -> list[str]:
         eager, comp = res.torch(v, b, "eager"), res.torch(v, b, "compile")
         peers = [x for x in (g, eager, comp) if x]
         eager_txt = f"{eager.rate.fmt()} ({threads(eager)})" if eager else ("-" if v in TORCH_PEERS else "no peer")
-        loads = [x.load() for x in peers]
         lines.append(
             f"| {v}{'' if dtype == 'float32' else f' ({dtype})'} | {b} | {g.rate.fmt()} | {eager_txt} | "
             f"{fmt(comp and comp.rate)} | {fmt(ratio(g, eager), '.2f')} | {fmt(ratio(g, comp), '.2f')} | "
             f"{fmt(g.roofline, '.2f')} | {fmt(g.compile)} | {verdict(g.compile, COMPILE_TARGET_S, False)} | "
-            f"{fmt(comp and comp.compile)} | {', '.join(loads)} | {max(x.others() for x in peers)} | "
+            f"{fmt(comp and comp.compile)} | {load_range(peers)} | {others_max(peers)} | "
             f"{'**busy**' if any(x.busy for x in peers) else ''} |")
     return lines
 
 
 def population_table(res: Results, p: dict) -> list[str]:
     lines = ["| variant | P | backend | model-steps/s | efficiency | roofline | compile s | load 1-min | "
-             "others' cores | |", "|---|---:|---|---:|---:|---:|---:|---|---:|---|"]
+             "others' cores | busy |", "|---|---:|---|---:|---:|---:|---:|---|---:|---|"]
     for variant in p["pop_variants"]:
         single = res.single(variant)
         if single:
@@ -202,7 +209,7 @@ def population_table(res: Results, p: dict) -> list[str]:
 def runs_table(records: list[dict]) -> list[str]:
     """Every process, in the order it ran: the load before and after it, and others' CPU while it ran."""
     lines = ["| # | variant | batch | P | backend | round | steps/s | compile s | load before | load after | "
-             "others' cores | |", "|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+             "others' cores | busy |", "|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for i, r in enumerate(records, 1):
         rate = "error" if "error" in r else f"{r['steps_per_sec']:.2f}"
         comp = "-" if "error" in r else f"{r['compile_seconds']:.1f}"

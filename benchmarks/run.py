@@ -235,9 +235,11 @@ class Suite:
             self.md_path.write_text(report_gpu.render(data))
             return
         data["plan"] = self.plan
-        res = report.Results([r for r in data["records"] if "error" not in r])
-        data["plot"] = "population_scaling.png" if report.plot_population(
-            res, self.plan, self.md_path.parent / "population_scaling.png") else None
+        if self.finished:  # drawn once, at the end (matplotlib is slow to start; a stopped suite has no plot)
+            res = report.Results([r for r in data["records"] if "error" not in r])
+            self.plot = "population_scaling.png" if report.plot_population(
+                res, self.plan, self.md_path.parent / "population_scaling.png") else None
+        data["plot"] = getattr(self, "plot", None)
         self.json_path.write_text(json.dumps(data, indent=1) + "\n")
         self.md_path.write_text(report.render(data))
 
