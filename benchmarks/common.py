@@ -9,28 +9,18 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
-import platform
 import statistics
 import sys
 
 import numpy as np
 
-KEYS = ("variant", "batch_size", "population", "backend", "steps_per_sec", "model_steps_per_sec",
-        "compile_seconds", "device", "flops_per_step", "roofline_fraction", "data")
+from benchmarks.machine import cpu_model  # noqa: F401  (re-exported: the records' device names use it)
+
+KEYS = ("variant", "batch_size", "population", "backend", "compute_dtype", "steps_per_sec", "steps_per_sec_min",
+        "steps_per_sec_max", "model_steps_per_sec", "compile_seconds", "device", "flops_per_step", "roofline_fraction", "peak_memory_bytes", "data")
 ROOT = pathlib.Path(__file__).resolve().parents[1]  # the repository
 SHARED_MNIST = ROOT / ".." / "shared" / "data" / "mnist"
 SYNTHETIC_SIZE = 10_000  # as many images as the shared MNIST test split
-
-
-def cpu_model() -> str:
-    """The CPU's model name (e.g. "AMD EPYC"), from /proc/cpuinfo where there is one."""
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def load_images(data: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
@@ -54,18 +44,22 @@ def load_images(data: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
 
 def record(*, variant: str, batch_size: int, population: int, backend: str, chunk_seconds: list[float],
            steps: int, compile_seconds: float, device: str, flops_per_step: float, peak_flops: float,
-           data: str) -> dict:
-    """The JSON record of one benchmark: per-model steps/s is the median over the timed chunks.
+           data: str, compute_dtype: str = "float32", peak_memory_bytes: int | None = None) -> dict:
+    """The JSON record of one benchmark: per-model steps/s is the median over the timed chunks (min, max: the
+    slowest and fastest chunk).
 
     flops_per_step: matmul FLOPs of one train step of one model; roofline_fraction: the achieved matmul
-    FLOP/s of the whole population over `peak_flops`, the matmul peak measured in the same process.
+    FLOP/s of the whole population over `peak_flops`, the matmul peak (in `compute_dtype`) measured in the
+    same process; peak_memory_bytes: the device's peak allocation (None where unknown, e.g. on CPU).
     """
     steps_per_sec = steps / statistics.median(chunk_seconds)
     model_steps_per_sec = population * steps_per_sec
     out = dict(variant=variant, batch_size=batch_size, population=population, backend=backend,
-               steps_per_sec=steps_per_sec, model_steps_per_sec=model_steps_per_sec,
+               compute_dtype=compute_dtype, steps_per_sec=steps_per_sec, steps_per_sec_min=steps / max(chunk_seconds),
+               steps_per_sec_max=steps / min(chunk_seconds), model_steps_per_sec=model_steps_per_sec,
                compile_seconds=compile_seconds, device=device, flops_per_step=flops_per_step,
-               roofline_fraction=flops_per_step * model_steps_per_sec / peak_flops, data=data)
+               roofline_fraction=flops_per_step * model_steps_per_sec / peak_flops,
+               peak_memory_bytes=peak_memory_bytes, data=data)
     assert tuple(out) == KEYS
     return out
 

@@ -13,6 +13,10 @@ computes them). `--mode=compile` wraps both networks and both optimiser steps in
 double backward runs D eagerly (shared weights), since torch.compile's AOT autograd does not support
 double backward. Initialisation differs from flax's (PyTorch defaults): irrelevant to speed.
 `flops_per_step` comes from `torch.utils.flop_counter.FlopCounterMode` over one eager step.
+
+`--device=auto` runs on CUDA when PyTorch sees a GPU (the data then lives on the GPU, as jaxgan's does, and
+each timed chunk ends with a synchronize). There float32 matmuls may use TF32, as JAX's default precision
+lets XLA do on recent NVIDIA GPUs, so both sides compute float32 the same way.
 """
 
 from __future__ import annotations
@@ -121,18 +125,20 @@ def dcgan_generator(cfg, image_hw: int, latent_dim: int) -> "nn.Module":
 class Peer:
     """One variant's networks, optimisers and train step in PyTorch (NCHW images in [-1, 1])."""
 
-    def __init__(self, config, images: np.ndarray, compile_: bool):
+    def __init__(self, config, images: np.ndarray, compile_: bool, device: str = "cpu"):
         _check_supported(config)
         n, h, w, c = images.shape
-        self.config, self.batch = config, config.batch_size
+        self.config, self.batch, self.device = config, config.batch_size, torch.device(device)
         self.latent_dim = config.latent.dim
-        self.images = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))  # uint8 NCHW
-        self.order, self.position = torch.randperm(n), 0
+        self.images = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2))).to(self.device)  # uint8 NCHW
+        self.order, self.position = torch.randperm(n, device=self.device), 0
         gen, disc = config.generator, config.discriminator
         self.generator = (mlp_generator(gen, h * w * c, self.latent_dim) if gen.name == "mlp"
                           else dcgan_generator(gen, h, self.latent_dim))
         self.discriminator = (mlp_discriminator(disc, h * w * c) if disc.name == "mlp"
                               else conv_discriminator(disc, h, dcgan=disc.name == "dcgan"))
+        self.generator.to(self.device)
+        self.discriminator.to(self.device)
         self.image_shape = (c, h, w)
         opt = lambda group, params: torch.optim.Adam(params, lr=group.learning_rate, betas=(group.b1, group.b2),
                                                      fused=True)
@@ -148,13 +154,13 @@ class Peer:
 
     def real_batch(self) -> "torch.Tensor":
         if self.position + self.batch > len(self.order):  # a fresh permutation each epoch, as jaxgan's
-            self.order, self.position = torch.randperm(len(self.order)), 0
+            self.order, self.position = torch.randperm(len(self.order), device=self.device), 0
         idx = self.order[self.position:self.position + self.batch]
         self.position += self.batch
         return self.images[idx].float() * (2.0 / 255.0) - 1.0
 
     def fake_batch(self) -> "torch.Tensor":
-        z = torch.randn(self.batch, self.latent_dim)
+        z = torch.randn(self.batch, self.latent_dim, device=self.device)
         return self.G(z).view(self.batch, *self.image_shape)
 
     def d_loss(self, real_logits, fake_logits):
@@ -169,7 +175,7 @@ class Peer:
         return nn.functional.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
     def gradient_penalty(self, real, fake):
-        eps = torch.rand(real.shape[0], 1, 1, 1)
+        eps = torch.rand(real.shape[0], 1, 1, 1, device=self.device)
         x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
         # The eager module (same weights): torch.compile cannot differentiate its graphs twice.
         (grads,) = torch.autograd.grad(self.discriminator(x_hat).sum(), x_hat, create_graph=True)
@@ -203,20 +209,39 @@ class Peer:
                 self.g_update()
 
 
+def synchronize(device: str) -> None:
+    """Waits for the GPU's queued work (a no-op on CPU): a timer must not stop before the work does."""
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
 def matmul_peak_flops(sizes: tuple[int, ...] = (256, 512, 1024), flops_per_call: float = 2e9,
-                      tries: int = 3) -> float:
-    """The best float32 matmul FLOP/s of this CPU in PyTorch, measured as `steps_per_sec.matmul_peak_flops`."""
+                      tries: int = 3, device: str = "cpu") -> float:
+    """The best float32 matmul FLOP/s of this device in PyTorch, measured as `steps_per_sec.matmul_peak_flops`."""
+    if device == "cuda":  # as steps_per_sec.ACCELERATOR_PEAK: only large products reach a GPU's peak
+        sizes, flops_per_call = (2048, 4096, 8192), 2e12
     best = 0.0
     for n in sizes:
-        a = torch.randn(n, n) / n ** 0.5
+        a = torch.randn(n, n, device=device) / n ** 0.5
         per_call = max(1, round(flops_per_call / (2 * n ** 3)))
         x = a @ a
+        synchronize(device)
         for _ in range(tries):
             start = time.perf_counter()
             for _ in range(per_call):
                 x = x @ a
+            synchronize(device)
             best = max(best, 2 * n ** 3 * per_call / (time.perf_counter() - start))
     return best
+
+
+def resolve_device(device: str) -> str:
+    """"auto": cuda when PyTorch sees a GPU, else cpu."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device=cuda, but PyTorch sees no GPU")
+    return device
 
 
 def step_flops(peer: Peer) -> float:
@@ -246,37 +271,46 @@ def step_flops(peer: Peer) -> float:
 
 
 def benchmark(variant: str, batch_size: int, mode: str = "eager", steps: int = 50, repeats: int = 5,
-              data: str = "auto", threads: int = 0) -> dict:
+              data: str = "auto", threads: int = 0, device: str = "auto", min_seconds: float = 0.0) -> dict:
     """The JSON record (see `benchmarks.common.KEYS`) of the PyTorch peer of `variant`.
 
     `threads` > 0 sets PyTorch's intra-op threads (0: its default, one per core); the backend is then
-    "torch-MODE-Nthread". On a loaded machine one thread can be much faster than several.
+    "torch-MODE-Nthread". On a loaded machine one thread can be much faster than several. Timed chunks:
+    at least `repeats`, and more until `min_seconds` have been timed (at most 200).
     """
-    from benchmarks.steps_per_sec import build_config
+    from benchmarks.steps_per_sec import MAX_TIMED_CHUNKS, build_config
 
+    device = resolve_device(device)
     if threads:
         torch.set_num_threads(threads)
+    if device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True  # JAX's default float32 precision on GPU (see the docstring)
+        torch.backends.cudnn.allow_tf32 = True
     torch.manual_seed(0)
     config = build_config(variant, batch_size, [])
     images, _, data_name = common.load_images(data)
-    peer = Peer(config, images, compile_=mode == "compile")
+    peer = Peer(config, images, compile_=mode == "compile", device=device)
     flops_per_step = step_flops(peer)
     start = time.perf_counter()
     peer.train_step(0)  # compiles every graph (both players' forward/backward, both optimiser steps)
+    synchronize(device)
     compile_seconds = time.perf_counter() - start if mode == "compile" else 0.0
     step = 1
     seconds = []
-    for _ in range(repeats + 1):  # the first chunk is untimed, as on the JAX side
+    # The first chunk is untimed, as on the JAX side.
+    while len(seconds) < repeats + 1 or (sum(seconds[1:]) < min_seconds and len(seconds) <= MAX_TIMED_CHUNKS):
         start = time.perf_counter()
         for _ in range(steps):
             peer.train_step(step)
             step += 1
+        synchronize(device)
         seconds.append(time.perf_counter() - start)
+    name = f"gpu: {torch.cuda.get_device_name()}" if device == "cuda" else f"cpu: {common.cpu_model()}"
     return common.record(
         variant=variant, batch_size=batch_size, population=1, backend=f"torch-{mode}" + (f"-{threads}thread" if threads else ""),
         chunk_seconds=seconds[1:], steps=steps, compile_seconds=compile_seconds,
-        device=f"cpu: {common.cpu_model()}", flops_per_step=flops_per_step,
-        peak_flops=matmul_peak_flops(), data=data_name)
+        device=name, flops_per_step=flops_per_step, peak_flops=matmul_peak_flops(device=device),
+        peak_memory_bytes=torch.cuda.max_memory_allocated() if device == "cuda" else None, data=data_name)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -291,6 +325,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--data", default="auto", choices=("auto", "synthetic"))
     parser.add_argument("--threads", type=int, default=0, help="PyTorch intra-op threads (0: its default)")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                        help="auto: cuda when PyTorch sees a GPU, else cpu")
+    parser.add_argument("--min_seconds", type=float, default=0.0,
+                        help="keep timing chunks (beyond --repeats) until this many seconds are timed")
     args = parser.parse_args(argv)
     if torch is None:
         cli.fail('PyTorch is not installed (pip install -e ".[torch]")')
@@ -299,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
     try:
         result = benchmark(args.variant, args.batch_size, args.mode, args.steps, args.repeats, args.data,
-                           args.threads)
+                           args.threads, args.device, args.min_seconds)
     except ValueError as e:
         cli.fail(str(e))
     common.emit(result)
