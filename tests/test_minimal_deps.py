@@ -49,7 +49,7 @@ SCRIPT = textwrap.dedent('''
     import benchmarks.run, benchmarks.steps_per_sec, benchmarks.torch_reference  # noqa: F401
     import jaxgan.configs, jaxgan.core, jaxgan.data.datasets, jaxgan.parts, jaxgan.population  # noqa: F401
     from jaxgan import configs
-    from jaxgan.core import engine
+    from jaxgan.core import build_gan, make_train
 
     try:
         import clu  # noqa: F401
@@ -65,8 +65,8 @@ SCRIPT = textwrap.dedent('''
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (64, 28, 28, 1), dtype=np.uint8)
     labels = rng.integers(0, 10, (64,), dtype=np.int32)
-    gan = engine.build_gan(config, images.shape[1:], 10, images.shape[0])
-    train = jax.jit(engine.make_train(gan, 3))
+    gan = build_gan(config, images.shape[1:], 10, images.shape[0])
+    train = jax.jit(make_train(gan, 3))
     state, metrics = train(jax.random.PRNGKey(0), images, labels)
     losses = np.asarray(jax.tree_util.tree_leaves(metrics)[0])
     assert int(state.step) == 3 and np.isfinite(losses).all(), (int(state.step), losses)

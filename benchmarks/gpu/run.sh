@@ -33,7 +33,7 @@ done
 export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}"
 
 # The repository's own jaxgan (python -m from its root) is imported first; the wheel proves it installs.
-"$PY" -c "import ml_collections, jaxgan.core.engine, benchmarks.run" || fail "jaxgan does not import here"
+"$PY" -c "import ml_collections, jaxgan.core, benchmarks.run" || fail "jaxgan does not import here"
 "$PY" - <<'PY' 2>&1 | tee "$OUT/log.txt" || fail "jax sees no GPU (see $OUT/log.txt)"
 import jax
 devices = jax.devices()
