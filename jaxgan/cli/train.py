@@ -53,7 +53,7 @@ def help_text(variant: str | None, scale: str | None = None) -> str:
     if known:
         lines += ["", f"Scales of {variant} (--scale=NAME):"]
         for name, found in configs.scales(variant).items():
-            overrides = " ".join(f"--config.{k}={v}" for k, v in found.overrides.items())
+            overrides = " ".join(f"--config.{k}={str(v).replace(' ', '')}" for k, v in found.overrides.items())
             lines.append(f"  {name}: {found.report}; {overrides}")
             lines += [f"      departs from the report: {k}: {v}" for k, v in found.departs.items()]
             lines += [f"      not in the report (ours): {k}: {v}" for k, v in found.ours.items()]
