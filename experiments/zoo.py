@@ -20,8 +20,9 @@ unchanged one resumes). Each member is then evaluated as `python -m jaxgan.evalu
     member_NNN_losses.png   G's and D's losses and D's scores over training (jaxgan.viz.plots)
 
 A number is never written when the reference set is the data the GAN trained on (equal sha256s): the command
-refuses, before training, with one line and exit status 2. `--all` skips a variant whose results were made with
-the recipe, seeds, sample count and reference of this call, unless `--force` (which also retrains from scratch).
+refuses, before training, with one line and exit status 2. A variant whose results were made with the recipe,
+seeds, sample count and reference of this call is skipped (so `--all` picks up a part-run zoo where it
+stopped), unless `--force`, which also retrains from scratch.
 Seeds default to the zoo's budget (issue 18): 3 for one variant per family (`THREE_SEEDS`), 1 for the others.
 """
 
