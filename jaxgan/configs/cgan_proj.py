@@ -11,6 +11,7 @@ two compare at equal steps. Ours: D without batch norm (spectral norm alone, as 
 import ml_collections
 
 from jaxgan.configs import cgan_resnet
+from jaxgan.configs.recipe import Scale
 
 
 def get_config():
@@ -20,3 +21,8 @@ def get_config():
     c.discriminator.spectral_norm = True
     c.loss = ml_collections.ConfigDict(dict(name="hinge"))
     return c
+
+
+def scales() -> dict[str, Scale]:
+    """`cgan_resnet`'s, so the two compare at equal steps and widths."""
+    return {name: scale.replace(report="seed 003, section 1.4") for name, scale in cgan_resnet.scales().items()}

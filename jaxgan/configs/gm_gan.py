@@ -23,6 +23,7 @@ our sigma0 table with these settings: experiments/gm_gan_sigma0.md.
 import ml_collections
 
 from jaxgan.configs import gm_gan_seed
+from jaxgan.configs.recipe import Scale
 
 
 def get_config():
@@ -31,3 +32,8 @@ def get_config():
     c.optim.discriminator.learning_rate = 2e-4
     c.g_regularizers = ml_collections.ConfigDict(dict(mode_seeking=dict(weight=1.0)))
     return c
+
+
+def scales() -> dict[str, Scale]:
+    """`gm_gan_seed`'s: seed 000 trains every setting the same 300 epochs."""
+    return gm_gan_seed.scales()

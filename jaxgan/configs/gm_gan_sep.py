@@ -9,9 +9,15 @@ Logit columns 0..9 are classes, column 10 is the real/fake logit. Weight: `--con
 import ml_collections
 
 from jaxgan.configs import gm_gan_seed
+from jaxgan.configs.recipe import Scale
 
 
 def get_config():
     c = gm_gan_seed.get_config()
     c.loss = ml_collections.ConfigDict(dict(name="separate", class_weight=1.5))
     return c
+
+
+def scales() -> dict[str, Scale]:
+    """`gm_gan_seed`'s: seed 000 trains every setting the same 300 epochs."""
+    return gm_gan_seed.scales()

@@ -6,9 +6,15 @@ Identical to training gm_gan_seed with a mixture learning rate of 0 (`--config.o
 """
 
 from jaxgan.configs import gm_gan_seed
+from jaxgan.configs.recipe import Scale
 
 
 def get_config():
     c = gm_gan_seed.get_config()
     c.latent.trainable = False
     return c
+
+
+def scales() -> dict[str, Scale]:
+    """`gm_gan_seed`'s: seed 000 trains every setting the same 300 epochs."""
+    return gm_gan_seed.scales()

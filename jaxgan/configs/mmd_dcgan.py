@@ -10,9 +10,15 @@ seed and the step number, and eta is not part of it.
 """
 
 from jaxgan.configs import dcgan
+from jaxgan.configs.recipe import Scale
 
 
 def get_config():
     c = dcgan.get_config()
     c.g_regularizers.mmd = dict(weight=10.0, sigmas=(1.0, 2.0, 4.0, 8.0, 16.0), unbiased=True)
     return c
+
+
+def scales() -> dict[str, Scale]:
+    """`dcgan`'s: seed 002 compares eta at equal epochs."""
+    return dcgan.scales()

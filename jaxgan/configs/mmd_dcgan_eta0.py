@@ -6,9 +6,15 @@ Same seed as `mmd_dcgan`, so the same noise and batches at every step (seed 002'
 """
 
 from jaxgan.configs import mmd_dcgan
+from jaxgan.configs.recipe import Scale
 
 
 def get_config():
     c = mmd_dcgan.get_config()
     c.g_regularizers.mmd.weight = 0.0
     return c
+
+
+def scales() -> dict[str, Scale]:
+    """`mmd_dcgan`'s."""
+    return mmd_dcgan.scales()

@@ -9,6 +9,7 @@ jaxgan.optim). RMSprop as in the WGAN reference code (PyTorch defaults: decay 0.
 import ml_collections
 
 from jaxgan.configs import wgan
+from jaxgan.configs.recipe import Scale
 
 
 def rmsprop_group(pattern: str, learning_rate: float = 5e-5, **extra) -> dict:
@@ -24,3 +25,8 @@ def get_config():
         discriminator=rmsprop_group("^discriminator/", clip=0.01),
     ))
     return c
+
+
+def scales() -> dict[str, Scale]:
+    """`wgan`'s: the WGAN variants differ only in the constraint."""
+    return wgan.scales()

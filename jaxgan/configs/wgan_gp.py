@@ -8,9 +8,15 @@ initialisation" run is `--config.discriminator.normalize_init=True`; a one-sided
 """
 
 from jaxgan.configs import wgan
+from jaxgan.configs.recipe import Scale
 
 
 def get_config():
     c = wgan.get_config()
     c.d_regularizers.gradient_penalty = dict(weight=10.0, target=1.0, one_sided=False)
     return c
+
+
+def scales() -> dict[str, Scale]:
+    """`wgan`'s: the WGAN variants differ only in the constraint."""
+    return wgan.scales()

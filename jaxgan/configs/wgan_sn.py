@@ -7,9 +7,15 @@ kept in the train state's model_state and checkpointed), so each layer is ~1-Lip
 """
 
 from jaxgan.configs import wgan
+from jaxgan.configs.recipe import Scale
 
 
 def get_config():
     c = wgan.get_config()
     c.discriminator.spectral_norm = True
     return c
+
+
+def scales() -> dict[str, Scale]:
+    """`wgan`'s: the WGAN variants differ only in the constraint."""
+    return wgan.scales()

@@ -157,6 +157,19 @@ class Context:
                     evaluator_heldout=self.evaluator.meta["heldout"]["split"], evaluator=self.evaluator.path)
 
 
+def data_identity(described: dict[str, Any]) -> dict[str, Any]:
+    """name, split, size and sha256 of a `Dataset.describe()` (or a run's recorded dataset.json)."""
+    return {k: described.get(k) for k in ("name", "split", "size", "sha256")}
+
+
+def provenance(trained_on: dict[str, Any], context: Context) -> dict[str, Any]:
+    """Which data trained the GAN (`trained_on`: its run's recorded dataset) and which data judged it (the
+    context's reference set), and whether they are the same set (by sha256 of images and labels)."""
+    judged_by = context.reference.dataset
+    return dict(training_data=data_identity(trained_on), reference_data=data_identity(judged_by),
+                reference_is_training_data=judged_by["sha256"] == trained_on.get("sha256"))
+
+
 def evaluate_state(gan, state, dataset_name: str, split: str | None, num_samples: int, key: jax.Array,
                    rejection: bool = False, *, config: ml_collections.ConfigDict | None = None,
                    context: Context | None = None, cache_dir: str | None = None,

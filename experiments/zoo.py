@@ -1,0 +1,458 @@
+"""The model zoo: each variant trained at one of its named scales as one population of seeds, every member judged
+on real digits it never trained on, the results committed.
+
+    python -m experiments.zoo --variant=gm_gan [--seeds=3] [--scale=cpu|seed]   # train, judge, write results
+    python -m experiments.zoo --all [--scale=cpu] [--force]    # every variant; skips those with current results
+    python -m experiments.zoo --table [--table_out=README.md]  # the zoo table (markdown) from the results
+
+A variant's recipe is its config at `--scale` (`jaxgan.configs.get_config(variant, scale)`, the config
+`python -m jaxgan.train --variant=NAME --scale=SCALE` trains), plus `--config.FIELD=VALUE` overrides (with a
+single `--variant` only). Its seeds train as one population through the trainer `jaxgan.train --seeds=N` uses,
+in `--runs/NAME/SCALE-HASH` (ignored by git; HASH names the recipe, so a changed recipe starts afresh and an
+unchanged one resumes). Each member is then evaluated as `python -m jaxgan.evaluate --num_samples=N
+--reference=...` would (the evaluator of the training data, the same sampling key), against `--reference`
+(default: the 10,000 real MNIST test digits), and `--results/NAME/SCALE/` gets, per member:
+
+    member_NNN.json         the evaluation (FID, precision, recall, coverage, class accuracy, ...), which data
+                            trained and which judged (name, split, size, sha256), steps, wall time, device,
+                            load average before and after, the exact command, the git commit and the recipe
+    member_NNN_grid.png     one row per class (label-aware variants), else 64 samples
+    member_NNN_losses.png   G's and D's losses and D's scores over training (jaxgan.viz.plots)
+
+A number is never written when the reference set is the data the GAN trained on (equal sha256s): the command
+refuses, before training, with one line and exit status 2. A variant whose results were made with the recipe,
+seeds, sample count and reference of this call is skipped (so `--all` picks up a part-run zoo where it
+stopped), unless `--force`, which also retrains from scratch.
+Seeds default to the zoo's budget (issue 18): 3 for one variant per family (`THREE_SEEDS`), 1 for the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import hashlib
+import json
+import math
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from typing import Any
+
+from absl import app, flags
+import ml_collections
+from ml_collections import config_flags
+
+from jaxgan import configs
+from jaxgan.cli import common as cli
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_DATA = os.environ.get("JAXGAN_SHARED_DATA", os.path.normpath(os.path.join(REPO, "..", "shared", "data")))
+THREE_SEEDS = ("vanilla_diffaug", "wgan_gp_conv", "gm_gan", "mmd_dcgan", "cgan_mlp", "cgan_proj")
+TABLE_BEGIN, TABLE_END = "<!-- zoo:table -->", "<!-- /zoo:table -->"  # where --table_out writes into a file
+PER_CLASS = 8  # samples per row of a class grid
+SAMPLE_GRID = 64  # samples of an unconditional grid
+JUDGE_SEED = 0  # jaxgan.evaluate's default --seed: the same samples as the CLI draws
+
+flags.DEFINE_string("variant", None, "The variant to train and judge (see python -m jaxgan.train --help).")
+flags.DEFINE_bool("all", False, "Every registered variant in turn (skipping those whose results are current).")
+flags.DEFINE_bool("table", False, "Print the zoo table (markdown) from the results and exit.")
+flags.DEFINE_string("table_out", None, f"--table: also write it into this file, between {TABLE_BEGIN} and "
+                                       f"{TABLE_END} when the file has them (a new file gets the table alone).")
+flags.DEFINE_enum("scale", "cpu", list(configs.SCALES), "The recipe's scale (cpu: <= 20 minutes per member on a "
+                                                        "2-core CPU; seed: the report's setup, for a GPU).")
+flags.DEFINE_integer("seeds", None, f"Members (seeds config.seed + i). Default: 3 for {', '.join(THREE_SEEDS)}; "
+                                    "1 for the other variants.")
+flags.DEFINE_string("reference", f"idx:{os.path.join(SHARED_DATA, 'mnist')}",
+                    "Real images every metric compares with (TFDS name or idx:FOLDER; never the training data).")
+flags.DEFINE_string("reference_split", None, "The reference's split (default train if it loads, else test).")
+flags.DEFINE_integer("num_samples", 5000, "Samples per member to evaluate.")
+flags.DEFINE_string("results", os.path.join(REPO, "experiments", "results", "zoo"), "Where results go (committed).")
+flags.DEFINE_string("runs", os.path.join(REPO, "runs", "zoo"), "Where training workdirs go (ignored by git).")
+flags.DEFINE_bool("force", False, "Run even when the results are current, and retrain from scratch.")
+flags.DEFINE_string("cache_dir", None, "Evaluator cache root (default $JAXGAN_CACHE or ~/.cache/jaxgan).")
+flags.DEFINE_integer("evaluator_epochs", 0, "Epochs when the evaluator must be trained (0: auto).")
+FLAGS = flags.FLAGS
+
+
+class ZooError(ValueError):
+    """A zoo run that cannot (or must not) go ahead; one line."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One variant's recipe at one scale, and its number of seeds."""
+
+    variant: str
+    scale: str
+    config: ml_collections.ConfigDict
+    seeds: int
+    overrides: tuple[str, ...] = ()  # the --config.* flags that changed the recipe
+
+    def config_json(self) -> dict[str, Any]:
+        return json.loads(self.config.to_json())
+
+    def recipe(self, num_samples: int, reference_sha256: str) -> dict[str, Any]:
+        """What makes results current: the config trained, seeds, scale, sample count and the reference set."""
+        return dict(config=self.config_json(), seeds=self.seeds, scale=self.scale, num_samples=num_samples,
+                    reference_sha256=reference_sha256)
+
+    def workdir(self, runs: str) -> str:
+        """`runs/VARIANT/SCALE-sSEEDS-HASH`: HASH names the config, so another recipe never resumes this one's."""
+        digest = hashlib.sha256(json.dumps(self.config_json(), sort_keys=True).encode()).hexdigest()
+        return os.path.join(runs, self.variant, f"{self.scale}-s{self.seeds}-{digest[:10]}")
+
+
+def default_seeds(variant: str) -> int:
+    return 3 if variant in THREE_SEEDS else 1
+
+
+# ------------------------------------------------------------------------------------------------ results
+def results_dir(root: str, variant: str, scale: str) -> str:
+    return os.path.join(root, variant, scale)
+
+
+def read_results(folder: str) -> list[dict[str, Any]]:
+    """The member JSONs in `folder`, by member index."""
+    rows = []
+    for path in sorted(glob.glob(os.path.join(folder, "member_*.json"))):
+        with open(path) as f:
+            rows.append(json.load(f))
+    return sorted(rows, key=lambda r: r["member"])
+
+
+def is_current(folder: str, recipe: dict[str, Any]) -> bool:
+    """Whether `folder` holds one result per member, every one made with `recipe`."""
+    rows = read_results(folder)
+    return (len(rows) == recipe["seeds"] and [r["member"] for r in rows] == list(range(recipe["seeds"]))
+            and all(r.get("recipe") == recipe for r in rows))
+
+
+def check_reference(training: dict[str, Any], reference: dict[str, Any], variant: str) -> None:
+    """ZooError when the reference set is the training data (equal sha256 of images and labels)."""
+    if training["sha256"] == reference["sha256"]:
+        raise ZooError(f"{variant}: the reference {reference['name']}/{reference['split']} is the data it trains on "
+                       f"(sha256 {reference['sha256'][:12]}); judge it on other digits (--reference)")
+
+
+# ------------------------------------------------------------------------------------------------- machine
+def machine() -> dict[str, Any]:
+    """The device that trained and judged (e.g. "cpu: AMD EPYC 7B13", "gpu: NVIDIA H200") and its cores."""
+    import jax
+
+    from benchmarks.machine import cores, cpu_model
+
+    device = jax.devices()[0]
+    return dict(device=f"{device.platform}: {cpu_model() if device.platform == 'cpu' else device.device_kind}",
+                cpu=cpu_model(), cores=cores(), num_devices=jax.device_count())
+
+
+def load_average() -> list[float]:
+    """The 1-, 5- and 15-minute load averages."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def git_commit() -> dict[str, Any]:
+    """The checkout's commit and whether tracked files differ from it (None where git is unavailable)."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return dict(commit=None, dirty=None)
+    return dict(commit=sha.stdout.strip(), dirty=bool(dirty.stdout.strip()))
+
+
+# ---------------------------------------------------------------------------------------------- one job
+def load_sets(jobs: list[Job], reference_name: str, reference_split: str | None):
+    """(reference Dataset, {variant: training data identity}); ZooError as soon as a job would be judged on
+    its own training data. Loads each distinct training set once; trains nothing and writes nothing."""
+    from jaxgan.data import datasets as data
+    from jaxgan.data import heldout
+    from jaxgan.eval import evaluation
+
+    reference = heldout.load_reference(reference_name, reference_split)
+    ref_id = evaluation.data_identity(reference.describe())
+    training: dict[str, dict[str, Any]] = {}
+    seen: dict[tuple, dict[str, Any]] = {}
+    for job in jobs:
+        d = job.config.data
+        key = (d.name, d.split, d.tfds_data_dir, bool(d.offline_fallback))
+        if key not in seen:
+            seen[key] = evaluation.data_identity(data.load_dataset(
+                d.name, d.split, data_dir=d.tfds_data_dir or None, allow_fallback=bool(d.offline_fallback)).describe())
+        training[job.variant] = seen[key]
+        check_reference(seen[key], ref_id, job.variant)
+    return reference, training
+
+
+def train(job: Job, workdir: str) -> dict[str, Any]:
+    """Trains (or resumes) the job's population in `workdir`; its timing, summed over every session that trained
+    it (kept in WORKDIR/zoo_timing.json, so a resumed run reports its whole training time)."""
+    from jaxgan.run import checkpoint, trainer
+
+    timing_path = os.path.join(workdir, "zoo_timing.json")
+    sessions = []
+    if os.path.exists(timing_path):
+        with open(timing_path) as f:
+            sessions = json.load(f)["sessions"]
+    ckpt_dir = os.path.join(workdir, "checkpoints")
+    start = 0
+    if os.path.isdir(ckpt_dir):
+        ckpts = checkpoint.Checkpoints(ckpt_dir)
+        start = (ckpts.steps() or [0])[-1]
+        ckpts.close()
+    before, t0 = load_average(), time.perf_counter()
+    trainer.train_and_evaluate(job.config, workdir, seeds=job.seeds)
+    wall = time.perf_counter() - t0
+    if job.config.steps > start:
+        sessions.append(dict(from_step=start, to_step=job.config.steps, wall_seconds=round(wall, 1),
+                             load_average_before=before, load_average_after=load_average()))
+        with open(timing_path, "w") as f:
+            json.dump(dict(sessions=sessions), f, indent=2)
+    total = sum(s["wall_seconds"] for s in sessions)
+    return dict(train_wall_seconds=round(total, 1), wall_seconds_per_member=round(total / job.seeds, 1),
+                sessions=sessions, load_average_before_training=sessions[0]["load_average_before"] if sessions
+                else before, load_average_after_training=sessions[-1]["load_average_after"] if sessions else before)
+
+
+def label_aware(gan, config: ml_collections.ConfigDict) -> bool:
+    """Whether a sample's label picks what it shows: a conditional GAN, or a mixture prior's component."""
+    from jaxgan.eval import evaluation
+    from jaxgan.parts import latents
+
+    return evaluation.is_conditional(gan, config) or latents.has_mixture(gan.prior)
+
+
+def judge(job: Job, workdir: str, reference, num_samples: int, out_dir: str, *, cache_dir: str | None = None,
+          evaluator_epochs: int = 0) -> list[dict[str, Any]]:
+    """Every member's evaluation against `reference` (as `jaxgan.evaluate --reference` computes it), its grid and
+    loss plot written into `out_dir`; ZooError if a reference turns out to be the training data."""
+    import jax
+    import numpy as np
+
+    from jaxgan.eval import evaluation
+    from jaxgan.eval import evaluator as evaluator_lib
+    from jaxgan.eval import rejection
+    from jaxgan.run import load
+    from jaxgan.viz import grids, images, plots
+
+    run = load.load_run(workdir)
+    trained_on = run.meta["dataset"]
+    context = evaluation.Context.create(trained_on["name"], trained_on["split"], cache_dir=cache_dir,
+                                        settings=evaluator_lib.Settings(epochs=evaluator_epochs),
+                                        reference_set=reference)
+    key = jax.random.PRNGKey(JUDGE_SEED)
+    # The members differ only in their seed (a zoo population sweeps nothing): one compiled sampler serves all.
+    sampler = rejection.jitted_sampler(run.member_gan(0), min(evaluation.GENERATE_BATCH, num_samples))
+    results = []
+    for i in range(run.size):
+        gan, state, config = run.member_gan(i), run.member_state(i), run.member_config(i)
+        t0 = time.perf_counter()
+        result = evaluation.evaluate_state(gan, state, "", None, num_samples, key, config=config, context=context,
+                                           sampler=sampler)
+        result.update(evaluation.provenance(trained_on, context))
+        if result["reference_is_training_data"]:  # load_sets refused this before training; never write it
+            check_reference(result["training_data"], result["reference_data"], job.variant)
+        stem = os.path.join(out_dir, f"member_{i:03d}")
+        if label_aware(gan, config):
+            grids.save_class_grid(gan, state, key, PER_CLASS, stem + "_grid.png")
+        else:
+            images.save_grid(np.asarray(jax.jit(gan.generate, static_argnums=2)(state, key, SAMPLE_GRID)),
+                             stem + "_grid.png")
+        losses = plots.plot_training_curves(os.path.join(run.member_dir(i), "metrics.jsonl"), stem + "_losses.png")
+        results.append(dict(evaluation=result, member=i, seed=run.members[i].seed, step=run.step,
+                            eval_wall_seconds=round(time.perf_counter() - t0, 1),
+                            grid=os.path.basename(stem + "_grid.png"),
+                            losses=os.path.basename(losses) if losses else None))
+    return results
+
+
+def run_job(job: Job, reference, training: dict[str, Any], *, results: str, runs: str, num_samples: int,
+            force: bool = False, command: str = "", cache_dir: str | None = None, evaluator_epochs: int = 0) -> bool:
+    """Trains and judges `job` and writes its results; False (and does nothing) when they are already current."""
+    from jaxgan.eval import evaluation
+
+    ref_id = evaluation.data_identity(reference.describe())
+    recipe = job.recipe(num_samples, ref_id["sha256"])
+    out_dir = results_dir(results, job.variant, job.scale)
+    if not force and is_current(out_dir, recipe):
+        print(f"{job.variant} ({job.scale}): results in {out_dir} are current; skipped (--force reruns)",
+              file=sys.stderr)
+        return False
+    workdir = job.workdir(runs)
+    if force and os.path.isdir(workdir):
+        shutil.rmtree(workdir)  # the zoo's own workdir of this recipe: retrain from scratch
+    print(f"{job.variant} ({job.scale}, {job.seeds} seed(s), {job.config.steps} steps): training in {workdir}",
+          file=sys.stderr)
+    timing = train(job, workdir)
+    staging = out_dir + ".partial"  # results appear whole or not at all
+    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(staging)
+    before_eval = load_average()
+    members = judge(job, workdir, reference, num_samples, staging, cache_dir=cache_dir,
+                    evaluator_epochs=evaluator_epochs)
+    common = dict(variant=job.variant, scale=job.scale, seeds=job.seeds, steps=int(job.config.steps),
+                  batch_size=int(job.config.batch_size), workdir=shown_path(workdir),
+                  command=command, git=git_commit(), machine=machine(), recipe=recipe, overrides=list(job.overrides),
+                  scale_notes=configs.get_scale(job.variant, job.scale).describe(), training_data=training,
+                  reference_data=ref_id, load_average_before_eval=before_eval,
+                  load_average_after_eval=load_average(), date=time.strftime("%Y-%m-%d %H:%M:%S %Z"), **timing)
+    for member in members:
+        row = {**common, **member}
+        with open(os.path.join(staging, f"member_{member['member']:03d}.json"), "w") as f:
+            f.write(evaluation.to_json(row) + "\n")
+        print(evaluation.to_json({k: row["evaluation"].get(k) for k in ("fid", "precision", "recall", "coverage",
+                                                                        "class_accuracy")}
+                                 | dict(variant=job.variant, scale=job.scale, member=member["member"])))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(staging, out_dir)
+    return True
+
+
+def run_jobs(jobs: list[Job], reference_name: str, reference_split: str | None = None, **kwargs) -> list[bool]:
+    """What `--variant` (one job) and `--all` (every variant) run: first every check (each recipe, and no
+    reference equal to a job's training data: ZooError), then each job in turn (`run_job`; `kwargs` are its
+    keywords). Returns, per job, whether it ran (False: its results were current)."""
+    from jaxgan.run import validate
+
+    for job in jobs:  # every recipe answers before any data loads or any file is written
+        validate.validate(job.config, seeds=job.seeds, workdir=job.workdir(kwargs["runs"]))
+    reference, training = load_sets(jobs, reference_name, reference_split)
+    return [run_job(job, reference, training[job.variant], **kwargs) for job in jobs]
+
+
+def shown_path(path: str) -> str:
+    """`path` relative to the repository when inside it (results stay the same on every checkout), else absolute."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, REPO) if path.startswith(REPO + os.sep) else path
+
+
+# --------------------------------------------------------------------------------------------------- table
+HEADLINE = (("fid", "FID", 1), ("precision", "precision", 3), ("recall", "recall", 3), ("coverage", "coverage", 3),
+            ("class_accuracy", "class acc.", 3))
+
+
+def spread(values: list[float], digits: int) -> str:
+    """`mean (min-max)` over seeds, or the one value; "-" when no member has the metric."""
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    if not values:
+        return "-"
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def table(root: str, link_from: str = REPO) -> str:
+    """The zoo table (markdown): one row per registered variant and scale, from the member JSONs under `root`
+    (a scale without results says "not run"; results made with another config than today's are marked stale).
+    Grid links are relative to the folder `link_from`."""
+    head = ["variant", "scale", "report", "seeds", "steps", "batch", "min/member", *(h for _, h, _ in HEADLINE),
+            "grid"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for variant in configs.variants():
+        for scale in configs.SCALES:
+            config = configs.get_config(variant, scale)
+            report = configs.get_scale(variant, scale).report
+            folder = results_dir(root, variant, scale)
+            rows = read_results(folder)
+            if not rows:
+                cells = [f"`{variant}`", scale, report, "-", str(config.steps), str(config.batch_size), "-",
+                         *(["not run"] + ["-"] * (len(HEADLINE) - 1)), "-"]
+            else:
+                stale = any(r["recipe"]["config"] != json.loads(config.to_json()) for r in rows)
+                grid = os.path.relpath(os.path.join(folder, rows[0]["grid"]), link_from)
+                minutes = [r["wall_seconds_per_member"] / 60 for r in rows]
+                cells = [f"`{variant}`", scale + (" (stale)" if stale else ""), report, str(len(rows)),
+                         str(rows[0]["steps"]), str(rows[0]["batch_size"]), spread(minutes[:1], 1),
+                         *(spread([r["evaluation"].get(k) for r in rows], d) for k, _, d in HEADLINE),
+                         f"[grid]({grid})"]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_table(text: str, path: str) -> None:
+    """`text` into `path`: between the table markers when the file has them, the whole file when it is new;
+    ZooError for an existing file without markers (never overwritten)."""
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write(text)
+        return
+    with open(path) as f:
+        content = f.read()
+    begin, end = content.find(TABLE_BEGIN), content.find(TABLE_END)
+    if begin < 0 or end < begin:
+        raise ZooError(f"{path} exists and has no {TABLE_BEGIN} ... {TABLE_END} markers to write the table between")
+    with open(path, "w") as f:
+        f.write(content[:begin + len(TABLE_BEGIN)] + "\n" + text + content[end:])
+
+
+# ----------------------------------------------------------------------------------------------------- CLI
+def parse_flags(argv: list[str]) -> list[str]:
+    """With one --variant, its config at --scale is a flag whose fields --config.FIELD=VALUE overrides."""
+    variant, scale = cli.flag_value(argv, "variant"), cli.flag_value(argv, "scale") or "cpu"
+    overrides = [a for a in argv[1:] if a.startswith("--config.")]
+    if variant is not None and not cli.wants_help(argv):
+        try:
+            config = configs.get_config(variant, scale)
+        except ValueError as e:
+            cli.fail(str(e))
+        try:
+            config_flags.DEFINE_config_dict("config", config, "The recipe; override fields with --config.FIELD=VALUE.")
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            cli.fail(cli.bad_override_message(argv, e))
+    elif overrides:
+        cli.fail("--config.* overrides need a single --variant")
+    rest = cli.parse(argv)
+    if variant is not None and cli.flag_value(argv, "config.data.name") is not None:
+        FLAGS.config.data.offline_fallback = False  # an explicitly named dataset never falls back (as jaxgan.train)
+    return rest
+
+
+def jobs_from_flags(argv: list[str]) -> list[Job]:
+    if FLAGS.all:
+        return [Job(v, FLAGS.scale, configs.get_config(v, FLAGS.scale), FLAGS.seeds or default_seeds(v))
+                for v in configs.variants()]
+    overrides = tuple(a for a in argv if a.startswith("--config."))
+    return [Job(FLAGS.variant, FLAGS.scale, FLAGS.config, FLAGS.seeds or default_seeds(FLAGS.variant), overrides)]
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) > 1:
+        cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    if sum([FLAGS.table, FLAGS.all, FLAGS.variant is not None]) != 1:
+        cli.fail("give exactly one of --variant=NAME, --all and --table")
+    if FLAGS.table:
+        try:
+            text = table(FLAGS.results, os.path.dirname(os.path.abspath(FLAGS.table_out)) if FLAGS.table_out
+                         else REPO)
+            if FLAGS.table_out:
+                write_table(text, FLAGS.table_out)
+        except (ZooError, OSError) as e:
+            cli.fail(str(e))
+        print(text, end="")
+        return
+    if FLAGS.seeds is not None and FLAGS.seeds < 1:
+        cli.fail(f"--seeds must be >= 1, got {FLAGS.seeds}")
+    if FLAGS.num_samples < 1:
+        cli.fail(f"--num_samples must be >= 1, got {FLAGS.num_samples}")
+    from jaxgan import metrics
+    from jaxgan.data import datasets as data
+    from jaxgan.run import checkpoint
+
+    if FLAGS.num_samples < metrics.min_samples():
+        cli.fail(f"--num_samples must be >= {metrics.min_samples()}, got {FLAGS.num_samples}")
+    command = shlex.join(["python", "-m", "experiments.zoo", *sys.argv[1:]])
+    try:
+        run_jobs(jobs_from_flags(sys.argv), FLAGS.reference, FLAGS.reference_split, results=FLAGS.results,
+                 runs=FLAGS.runs, num_samples=FLAGS.num_samples, force=FLAGS.force, command=command,
+                 cache_dir=FLAGS.cache_dir, evaluator_epochs=FLAGS.evaluator_epochs)
+    except (ValueError, FloatingPointError, RuntimeError, data.DataError, checkpoint.CheckpointError) as e:
+        cli.fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+
+
+if __name__ == "__main__":
+    app.run(main, flags_parser=parse_flags)
