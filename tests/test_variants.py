@@ -40,10 +40,10 @@ WIDTH_FIELDS = ("hidden", "channels", "code_features", "dim")
 WIDTH = 8
 BATCH = 8
 NUM_SAMPLES = 32  # per evaluation: enough for every metric's neighbourhoods (k = 5) and IS's splits
-TINY_EVALUATOR = evaluator_lib.Settings(epochs=1)  # what tests/test_evaluation.py uses too
+TINY_EVALUATOR = evaluator_lib.Settings(epochs=1)  # what tests/eval/test_evaluation.py uses too
 # Networks whose variants run only with `-m slow` (as their end-to-end tests did before): at width 8 the
 # ResNet variants still take 1-2 times as long as the slowest other variant and 3-6 times the median, all in
-# compiling their train steps (the trainer compiles two, fresh and resumed). Their parts: tests/test_cgan.py.
+# compiling their train steps (the trainer compiles two, fresh and resumed). Their parts: tests/parts/test_cgan.py.
 SLOW_NETWORKS = ("resnet",)
 
 

@@ -1,4 +1,4 @@
-"""Worker of tests/test_population_train.py: one process of a (1- or 2-process) data-parallel run."""
+"""Worker of tests/population/test_population_train.py: one process of a (1- or 2-process) data-parallel run."""
 import os, sys, json
 import numpy as np
 pid, n, port, data_dir, tests_dir, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]

@@ -3,7 +3,7 @@
 A field is described by its own entry (`"latent.sigma0"`), else by an entry with `*` for one section name
 (`"optim.*.learning_rate"` covers every optimiser group), else by its nearest described section
 (`"generator"` covers a part-specific field such as `generator.kernel_size`). A new top-level field needs its
-own entry; tests/test_cli.py names the entry a field lacks.
+own entry; tests/cli/test_cli.py names the entry a field lacks.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 and the SAME-padded convolutions the conv networks choose by their `conv_impl` field (`conv_layer`).
 
 Implementations, all with `nn.Conv`'s parameters (checkpoints are interchangeable) and outputs equal up to
-float rounding (tests/test_conv_impls.py checks forward and gradients against `lax.conv_general_dilated`):
+float rounding (tests/parts/test_conv_impls.py checks forward and gradients against `lax.conv_general_dilated`):
 "patches" (`PatchConv`, the default: stride-s patch gathers + one matmul), "s2d" (`SpaceToDepthConv`:
 space-to-depth, then stride-1 patches + one matmul), "rows" (the same with contiguous-row patches,
 `valid_patches`), "lax" (`nn.Conv`, slow on CPU inside the scanned train step). Kept selectable for the

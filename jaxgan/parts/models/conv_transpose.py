@@ -10,7 +10,7 @@ the `k*k` shifted copies are summed into the output grid by phase (output pixels
 `conv_transpose` picks the layer by `conv_impl`: "patches" (`PatchConvTranspose`, the default), "subpixel"
 (`SubPixelConvTranspose`: one stride-1 conv with s*s times the outputs, then depth-to-space), "subpixel_rows"
 (the same with contiguous-row patches) or "lax" (`nn.ConvTranspose`); all have the same parameters, and
-tests/test_conv_impls.py checks forward and gradients against `lax.conv_transpose`. On the shared machine the
+tests/parts/test_conv_impls.py checks forward and gradients against `lax.conv_transpose`. On the shared machine the
 sub-pixel form ran slower than the overlap-add form in the dcgan generator (its patches are 4*cin wide for
 a conv with few outputs: the last layer has 1), so it is not the default.
 """

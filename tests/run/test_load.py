@@ -20,7 +20,7 @@ from jaxgan.population import population
 from jaxgan.run import checkpoint, load, trainer
 from jaxgan.run.workdir import WorkdirError
 
-TESTS = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/ (conftest.py)
 ROOT = os.path.dirname(TESTS)
 # Two members: a population on every backend and device count, so both directions below hold whatever backend
 # a one-device run of one member gets.

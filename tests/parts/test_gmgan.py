@@ -1,5 +1,5 @@
 """GM-GAN (seed 000): the K+1 and separate objectives, per-group learning rates, per-class grids, seed 000's
-settings. The prior is tested in tests/test_latents.py, its monitor in tests/test_monitors.py, and every GM
+settings. The prior is tested in tests/parts/test_latents.py, its monitor in tests/parts/test_monitors.py, and every GM
 variant end to end in tests/test_variants.py."""
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import venv
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 BLOCKED = ("clu", "tensorflow_datasets", "tensorflow", "matplotlib", "torch", "orbax")
 
 BLOCKER = f'''

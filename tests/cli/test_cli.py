@@ -11,7 +11,7 @@ from conftest import write_idx
 from jaxgan import configs
 from jaxgan.configs import fields
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = ["--config.batch_size=8", "--config.steps=4", "--config.steps_per_call=2", "--config.log_every=2",
         "--config.sample_every=4", "--config.checkpoint_every=2", "--config.num_samples=4",
         "--config.generator.hidden=(16,16)", "--config.discriminator.hidden=(16,16)"]

@@ -1,5 +1,5 @@
 """Spectral norms, the Lipschitz upper bound, spectral normalisation, the conv critic (the bound's monitor is
-tested in tests/test_monitors.py)."""
+tested in tests/parts/test_monitors.py)."""
 
 from __future__ import annotations
 

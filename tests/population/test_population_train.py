@@ -85,8 +85,8 @@ def free_port() -> int:
 
 def test_two_process_data_parallel_equals_one_process(tiny_idx_dir, tmp_path):
     """A real 2-process run on localhost (jax.distributed + gloo CPU collectives), batches split over them."""
-    worker = os.path.join(os.path.dirname(__file__), "two_process_worker.py")
-    tests = os.path.dirname(__file__)
+    tests = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/, beside the checkout's jaxgan
+    worker = os.path.join(tests, "two_process_worker.py")
     env = {**os.environ, "XLA_FLAGS": ""}
     port = str(free_port())
     procs = [subprocess.Popen([sys.executable, worker, str(i), "2", port, str(tiny_idx_dir), tests,

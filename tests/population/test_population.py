@@ -216,7 +216,7 @@ SHARDED = textwrap.dedent("""
 def test_sharded_population_and_data_parallel_equal_unsharded(tiny_idx_dir, tmp_path):
     script = tmp_path / "sharded.py"
     script.write_text(SHARDED)
-    tests_dir = os.path.dirname(__file__)
+    tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/, beside the checkout's jaxgan
     out = subprocess.run([sys.executable, str(script), str(tiny_idx_dir), tests_dir], capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
