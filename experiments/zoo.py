@@ -56,24 +56,30 @@ PER_CLASS = 8  # samples per row of a class grid
 SAMPLE_GRID = 64  # samples of an unconditional grid
 JUDGE_SEED = 0  # jaxgan.evaluate's default --seed: the same samples as the CLI draws
 
-flags.DEFINE_string("variant", None, "The variant to train and judge (see python -m jaxgan.train --help).")
-flags.DEFINE_bool("all", False, "Every registered variant in turn (skipping those whose results are current).")
-flags.DEFINE_bool("table", False, "Print the zoo table (markdown) from the results and exit.")
-flags.DEFINE_string("table_out", None, f"--table: also write it into this file, between {TABLE_BEGIN} and "
-                                       f"{TABLE_END} when the file has them (a new file gets the table alone).")
-flags.DEFINE_enum("scale", "cpu", list(configs.SCALES), "The recipe's scale (cpu: <= 20 minutes per member on a "
-                                                        "2-core CPU; seed: the report's setup, for a GPU).")
-flags.DEFINE_integer("seeds", None, f"Members (seeds config.seed + i). Default: 3 for {', '.join(THREE_SEEDS)}; "
-                                    "1 for the other variants.")
-flags.DEFINE_string("reference", f"idx:{os.path.join(SHARED_DATA, 'mnist')}",
-                    "Real images every metric compares with (TFDS name or idx:FOLDER; never the training data).")
-flags.DEFINE_string("reference_split", None, "The reference's split (default train if it loads, else test).")
-flags.DEFINE_integer("num_samples", 5000, "Samples per member to evaluate.")
-flags.DEFINE_string("results", os.path.join(REPO, "experiments", "results", "zoo"), "Where results go (committed).")
-flags.DEFINE_string("runs", os.path.join(REPO, "runs", "zoo"), "Where training workdirs go (ignored by git).")
-flags.DEFINE_bool("force", False, "Run even when the results are current, and retrain from scratch.")
-flags.DEFINE_string("cache_dir", None, "Evaluator cache root (default $JAXGAN_CACHE or ~/.cache/jaxgan).")
-flags.DEFINE_integer("evaluator_epochs", 0, "Epochs when the evaluator must be trained (0: auto).")
+
+def define_flags() -> None:
+    """The command's flags: defined only when it runs as a program, so that importing this module (the tests
+    do) leaves absl's global flags to the jaxgan CLIs that share their names (--num_samples, --seed ...)."""
+    flags.DEFINE_string("variant", None, "The variant to train and judge (see python -m jaxgan.train --help).")
+    flags.DEFINE_bool("all", False, "Every registered variant in turn (skipping those whose results are current).")
+    flags.DEFINE_bool("table", False, "Print the zoo table (markdown) from the results and exit.")
+    flags.DEFINE_string("table_out", None, f"--table: also write it into this file, between {TABLE_BEGIN} and "
+                                           f"{TABLE_END} when the file has them (a new file gets the table alone).")
+    flags.DEFINE_enum("scale", "cpu", list(configs.SCALES), "The recipe's scale (cpu: <= 20 minutes per member on a "
+                                                            "2-core CPU; seed: the report's setup, for a GPU).")
+    flags.DEFINE_integer("seeds", None, f"Members (seeds config.seed + i). Default: 3 for {', '.join(THREE_SEEDS)}; "
+                                        "1 for the other variants.")
+    flags.DEFINE_string("reference", f"idx:{os.path.join(SHARED_DATA, 'mnist')}",
+                        "Real images every metric compares with (TFDS name or idx:FOLDER; never the training data).")
+    flags.DEFINE_string("reference_split", None, "The reference's split (default train if it loads, else test).")
+    flags.DEFINE_integer("num_samples", 5000, "Samples per member to evaluate.")
+    flags.DEFINE_string("results", os.path.join(REPO, "experiments", "results", "zoo"), "Where results go (committed).")
+    flags.DEFINE_string("runs", os.path.join(REPO, "runs", "zoo"), "Where training workdirs go (ignored by git).")
+    flags.DEFINE_bool("force", False, "Run even when the results are current, and retrain from scratch.")
+    flags.DEFINE_string("cache_dir", None, "Evaluator cache root (default $JAXGAN_CACHE or ~/.cache/jaxgan).")
+    flags.DEFINE_integer("evaluator_epochs", 0, "Epochs when the evaluator must be trained (0: auto).")
+
+
 FLAGS = flags.FLAGS
 
 
@@ -455,4 +461,5 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main, flags_parser=parse_flags)

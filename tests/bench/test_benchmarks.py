@@ -97,7 +97,7 @@ def test_steps_per_sec_bad_input_is_one_line_and_exit_2(argv, message, capsys):
 
 
 # --------------------------------------------------------------------------------------- PyTorch peers
-@pytest.mark.parametrize("variant", ["vanilla", "dcgan"])
+@pytest.mark.parametrize("variant", ["vanilla", pytest.param("dcgan", marks=pytest.mark.slow)])
 def test_torch_peer_does_the_same_matmul_work_as_jaxgan(variant):
     """Two independent FLOP counters (torch's per-op formulas, ours over the jaxpr) over two implementations.
 

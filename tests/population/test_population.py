@@ -62,7 +62,10 @@ def max_abs_diff(a, b):
                for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)))
 
 
-@pytest.mark.parametrize("backend", ["vmap", "map", "loop"])
+# loop (about a minute on 2 cores) with -m slow: it is the CPU's default backend, so every other population
+# test here and in test_population_train.py runs it, and a single run is its population of one
+# (test_a_population_of_one_is_the_single_run_bit_for_bit).
+@pytest.mark.parametrize("backend", ["vmap", "map", pytest.param("loop", marks=pytest.mark.slow)])
 def test_member_i_equals_the_single_run_with_seed_plus_i(tiny, tiny_idx_dir, backend):
     ds, (images, labels) = tiny
     config = tiny_config("gm_gan", tiny_idx_dir, seed=3)
