@@ -15,7 +15,8 @@ from absl import logging as absl_logging
 USAGE_ERROR = 2
 HELP_FLAGS = ("--help", "-h", "-?", "--helpshort", "--helpfull")
 LOGGING_NOTE = ("Console: this run's progress and warnings only; --verbosity=0 shows every library's INFO lines "
-                "(orbax, JAX, TensorFlow start-up), --verbosity=1 debug lines too.")
+                "(orbax, JAX), --verbosity=1 debug lines too; TensorFlow's C++ start-up lines need "
+                "TF_CPP_MIN_LOG_LEVEL=0.")
 # INFO lines kept without --verbosity: jaxgan's own, and clu's progress/metric lines (its logging writer).
 _OWN_INFO = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)  # the jaxgan package
 _OWN_INFO_FILES = (os.path.join("clu", "metric_writers", "logging_writer.py"), os.path.join("clu", "periodic_actions.py"))

@@ -28,6 +28,7 @@ classes it never learns to match, so it is not. `config.conditional = True/False
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import math
 import os
@@ -43,6 +44,7 @@ from jaxgan.data import heldout
 from jaxgan.eval import rejection
 from jaxgan.eval import evaluator as evaluator_lib
 from jaxgan.parts import losses, models
+from jaxgan.run import workdir as workdir_lib
 
 EVAL_STREAM = 0xE7A1  # fold_in constant: the evaluation noise is fixed for a run, so steps compare like for like
 SUBSET_SEED = 0
@@ -72,10 +74,9 @@ def reference(evaluator: evaluator_lib.Evaluator, dataset: data.Dataset) -> Refe
             return Reference(dataset.describe(), f["features"], metrics.FeatureStats(f["mu"], f["cov"]))
     feats, _ = evaluator.features_and_probs(dataset.images)
     stats = metrics.feature_statistics(feats)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        np.savez(f, features=feats, mu=stats.mu, cov=stats.cov)
-    os.replace(tmp, path)  # atomic: concurrent evaluations never read half a file
+    buffer = io.BytesIO()
+    np.savez(buffer, features=feats, mu=stats.mu, cov=stats.cov)
+    workdir_lib.atomic_write(path, buffer.getvalue())  # concurrent evaluations never read half a file
     return Reference(dataset.describe(), feats, stats)
 
 

@@ -28,6 +28,7 @@ from jaxgan.population import fetch
 from jaxgan.population.population import Population
 from jaxgan.population.state import PopulationState
 from jaxgan.run import checkpoint
+from jaxgan.run import workdir as workdir_lib
 from jaxgan.viz import images, plots
 
 Scalars = list[dict[str, float]]  # one dict per member
@@ -245,9 +246,7 @@ def _drop_rows_after(path: str, last_step: int) -> None:
         return
     with open(path) as f:
         rows = [line for line in f if line.strip() and json.loads(line)["step"] <= last_step]
-    with open(path + ".tmp", "w") as f:
-        f.writelines(rows)
-    os.replace(path + ".tmp", path)
+    workdir_lib.atomic_write(path, "".join(rows))
 
 
 def _flat_hparams(config: ml_collections.ConfigDict) -> dict[str, Any]:
