@@ -35,7 +35,7 @@ def scales() -> dict[str, Scale]:
     widths = "seed 002 gives no widths or kernel sizes; ours (see the module docstring)"
     return dict(
         cpu=Scale({"steps": 6_000}, report=report, ours={"generator.channels": widths}, departs={
-            "steps": "seed 002: 30 epochs at batch 100 = 18,000 steps (~35 min at ~8.7 steps/s on 2 cores); "
+            "steps": "seed 002: 30 epochs at batch 100 = 18,000 steps (~32 min at 9.3 steps/s idle at batch 64, benchmarks/RESULTS.md); "
                      "6,000 steps = 10 epochs"}),
         seed=Scale({"steps": epochs_to_steps(30, 100)}, report=report, ours={"generator.channels": widths}),
     )

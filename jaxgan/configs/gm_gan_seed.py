@@ -41,6 +41,6 @@ def scales() -> dict[str, Scale]:
     return dict(
         cpu=Scale({"steps": 30_000}, report=report, ours={"batch_size": batch}, departs={
             "steps": "seed 000: 300 epochs of MNIST's 60,000 digits (281,250 steps at batch 64); 30,000 steps "
-                     "take ~7 min at ~75 steps/s on 2 cores"}),
+                     "fit the CPU budget (gm_gan: 32 steps/s idle, benchmarks/RESULTS.md: ~16 min)"}),
         seed=Scale({"steps": epochs_to_steps(300, 64)}, report=report, ours={"batch_size": batch}),
     )

@@ -16,7 +16,7 @@ def scales() -> dict[str, Scale]:
     report = "seed 001, section 2"
     return dict(
         cpu=Scale({"steps": 30_000}, report=report, ours={
-            "steps": "seed 001 gives no training length; 30,000 steps (~6.5 min at ~78 steps/s on 2 cores)",
+            "steps": "seed 001 gives no training length; 30,000 steps (29.5 steps/s idle, benchmarks/RESULTS.md: ~17 min)",
             "batch_size": "seed 001 gives no batch size; 64 is ours"}),
         seed=Scale({"steps": epochs_to_steps(100, 64)}, report=report, ours={
             "steps": "seed 001 gives no training length; 100 epochs of MNIST's 60,000 digits (93,750 steps), "
