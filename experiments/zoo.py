@@ -15,9 +15,11 @@ unchanged one resumes). Each member is then evaluated as `python -m jaxgan.evalu
 
     member_NNN.json         the evaluation (FID, precision, recall, coverage, class accuracy, ...), which data
                             trained and which judged (name, split, size, sha256), steps, wall time, device,
-                            load average before and after, the exact command, the git commit and the recipe
+                            load average before and after, the exact command, the git commit and the recipe;
+                            `curve`: FID, precision, recall, coverage, classes found (and class accuracy) at
+                            `CURVE_POINTS` evaluations during training, on 2,000 samples against the same reference
     member_NNN_grid.png     one row per class (label-aware variants), else 64 samples
-    member_NNN_losses.png   G's and D's losses and D's scores over training (jaxgan.viz.plots)
+    member_NNN_losses.png   G's and D's losses and D's scores over training, and the curve (jaxgan.viz.plots)
 
 A number is never written when the reference set is the data the GAN trained on (equal sha256s): the command
 refuses, before training, with one line and exit status 2. A variant whose results were made with the recipe,
@@ -54,6 +56,9 @@ THREE_SEEDS = ("vanilla_diffaug", "wgan_gp_conv", "gm_gan", "mmd_dcgan", "cgan_m
 TABLE_BEGIN, TABLE_END = "<!-- zoo:table -->", "<!-- /zoo:table -->"  # where --table_out writes into a file
 PER_CLASS = 8  # samples per row of a class grid
 SAMPLE_GRID = 64  # samples of an unconditional grid
+CURVE_POINTS = 10  # evaluations during training (against the reference): the metric-against-steps curve
+CURVE_SAMPLES = 2000  # samples per evaluation during training
+CURVE_FIELDS = ("fid", "precision", "recall", "coverage", "classes_found", "class_accuracy")
 JUDGE_SEED = 0  # jaxgan.evaluate's default --seed: the same samples as the CLI draws
 
 
@@ -109,6 +114,29 @@ class Job:
         """`runs/VARIANT/SCALE-sSEEDS-HASH`: HASH names the config, so another recipe never resumes this one's."""
         digest = hashlib.sha256(json.dumps(self.config_json(), sort_keys=True).encode()).hexdigest()
         return os.path.join(runs, self.variant, f"{self.scale}-s{self.seeds}-{digest[:10]}")
+
+
+def with_curve(config: ml_collections.ConfigDict, num_samples: int = CURVE_SAMPLES) -> ml_collections.ConfigDict:
+    """The recipe with `CURVE_POINTS` evaluations during training, each on `min(CURVE_SAMPLES, num_samples)`
+    samples (unless it sets its own `eval_every`)."""
+    if config.eval_every == 0:
+        config = config.copy_and_resolve_references()
+        config.eval_every = max(1, int(config.steps) // CURVE_POINTS)
+        config.eval_num_samples = min(CURVE_SAMPLES, num_samples)
+    return config
+
+
+def read_curve(metrics_jsonl: str) -> list[dict[str, float]]:
+    """The evaluations during training in a member's metrics.jsonl: `[{step, fid, recall, ...}]`."""
+    curve = []
+    if os.path.exists(metrics_jsonl):
+        with open(metrics_jsonl) as f:
+            for line in f:
+                row = json.loads(line)
+                if "eval/fid" in row:
+                    curve.append(dict(step=row["step"], **{k: row[f"eval/{k}"] for k in CURVE_FIELDS
+                                                           if f"eval/{k}" in row}))
+    return curve
 
 
 def default_seeds(variant: str) -> int:
@@ -194,7 +222,7 @@ def load_sets(jobs: list[Job], reference_name: str, reference_split: str | None)
     return reference, training
 
 
-def train(job: Job, workdir: str) -> dict[str, Any]:
+def train(job: Job, workdir: str, reference=None) -> dict[str, Any]:
     """Trains (or resumes) the job's population in `workdir`; its timing, summed over every session that trained
     it (kept in WORKDIR/zoo_timing.json, so a resumed run reports its whole training time)."""
     from jaxgan.run import checkpoint, trainer
@@ -211,7 +239,7 @@ def train(job: Job, workdir: str) -> dict[str, Any]:
         start = (ckpts.steps() or [0])[-1]
         ckpts.close()
     before, t0 = load_average(), time.perf_counter()
-    trainer.train_and_evaluate(job.config, workdir, seeds=job.seeds)
+    trainer.train_and_evaluate(job.config, workdir, seeds=job.seeds, eval_reference=reference)
     wall = time.perf_counter() - t0
     if job.config.steps > start:
         sessions.append(dict(from_step=start, to_step=job.config.steps, wall_seconds=round(wall, 1),
@@ -270,6 +298,7 @@ def judge(job: Job, workdir: str, reference, num_samples: int, out_dir: str, *, 
                              stem + "_grid.png")
         losses = plots.plot_training_curves(os.path.join(run.member_dir(i), "metrics.jsonl"), stem + "_losses.png")
         results.append(dict(evaluation=result, member=i, seed=run.members[i].seed, step=run.step,
+                            curve=read_curve(os.path.join(run.member_dir(i), "metrics.jsonl")),
                             eval_wall_seconds=round(time.perf_counter() - t0, 1),
                             grid=os.path.basename(stem + "_grid.png"),
                             losses=os.path.basename(losses) if losses else None))
@@ -293,7 +322,7 @@ def run_job(job: Job, reference, training: dict[str, Any], *, results: str, runs
         shutil.rmtree(workdir)  # the zoo's own workdir of this recipe: retrain from scratch
     print(f"{job.variant} ({job.scale}, {job.seeds} seed(s), {job.config.steps} steps): training in {workdir}",
           file=sys.stderr)
-    timing = train(job, workdir)
+    timing = train(job, workdir, reference)
     staging = out_dir + ".partial"  # results appear whole or not at all
     shutil.rmtree(staging, ignore_errors=True)
     os.makedirs(staging)
@@ -324,6 +353,7 @@ def run_jobs(jobs: list[Job], reference_name: str, reference_split: str | None =
     keywords). Returns, per job, whether it ran (False: its results were current)."""
     from jaxgan.run import validate
 
+    jobs = [dataclasses.replace(job, config=with_curve(job.config, kwargs["num_samples"])) for job in jobs]
     for job in jobs:  # every recipe answers before any data loads or any file is written
         validate.validate(job.config, seeds=job.seeds, workdir=job.workdir(kwargs["runs"]))
     reference, training = load_sets(jobs, reference_name, reference_split)
@@ -423,7 +453,8 @@ def jobs_from_flags(argv: list[str]) -> list[Job]:
         return [Job(v, FLAGS.scale, configs.get_config(v, FLAGS.scale), FLAGS.seeds or default_seeds(v))
                 for v in configs.variants()]
     overrides = tuple(a for a in argv if a.startswith("--config."))
-    return [Job(FLAGS.variant, FLAGS.scale, FLAGS.config, FLAGS.seeds or default_seeds(FLAGS.variant), overrides)]
+    return [Job(FLAGS.variant, FLAGS.scale, FLAGS.config, FLAGS.seeds or default_seeds(FLAGS.variant),
+                overrides)]
 
 
 def main(argv: list[str]) -> None:

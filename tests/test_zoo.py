@@ -132,6 +132,9 @@ def test_zoo_writes_each_members_results(zoo_run, tiny_idx_dir):
         assert len(row["git"]["commit"]) == 40
         assert row["recipe"]["config"]["generator"]["hidden"] == [16, 16] and row["recipe"]["seeds"] == SEEDS
         assert row["scale_notes"]["departs"]["steps"]
+        # eval_every = max(1, 2 steps // CURVE_POINTS): an evaluation against the reference after each step
+        assert [p["step"] for p in row["curve"]] == [1, 2]
+        assert all(0 <= p["recall"] <= 1 and 0 <= p["classes_found"] <= 10 for p in row["curve"])
         for png in (row["grid"], row["losses"]):
             assert (zoo_run / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -199,14 +199,16 @@ class PeriodicEvaluator:
     """Evaluation during training: `run(state) -> {"eval/fid": ..., ...}` (floats, ready for the writers).
 
     Logs every registered metric's headline values (`jaxgan.metrics.scalar_names`). Settings from the config:
-    `eval_num_samples` (default 2000) samples with the run's fixed evaluation noise, against the training set
-    given as `dataset` (or config.data). The evaluator and the reference features are loaded (or trained)
-    once, on the first `run`.
+    `eval_num_samples` (default 2000) samples with the run's fixed evaluation noise, through the evaluator of
+    the training set given as `dataset` (or config.data), against `reference_set` (default: that training
+    set; the zoo and the findings pass real digits the GAN never saw). The evaluator and the reference
+    features are loaded (or trained) once, on the first `run`.
     """
 
     def __init__(self, gan, config: ml_collections.ConfigDict, dataset: data.Dataset | None = None, *,
-                 cache_dir: str | None = None, settings: evaluator_lib.Settings | None = None):
-        self.gan, self.config, self.dataset = gan, config, dataset
+                 cache_dir: str | None = None, settings: evaluator_lib.Settings | None = None,
+                 reference_set: data.Dataset | None = None):
+        self.gan, self.config, self.dataset, self.reference_set = gan, config, dataset, reference_set
         self.num_samples = int(config.get("eval_num_samples", 2000))
         self.key = jax.random.fold_in(jax.random.PRNGKey(config.seed), EVAL_STREAM)
         self.cache_dir = cache_dir
@@ -218,8 +220,8 @@ class PeriodicEvaluator:
         if self.context is None:
             name = self.dataset.name if self.dataset is not None else self.config.data.name
             self.context = Context.create(name, self.config.data.split, cache_dir=self.cache_dir,
-                                          settings=self.settings, reference_set=self.dataset)
-            self.dataset = None  # the reference features are all that is needed from now on
+                                          settings=self.settings, reference_set=self.reference_set or self.dataset)
+            self.dataset = self.reference_set = None  # the reference features are all that is needed from now on
         out = evaluate_state(self.gan, state, "", None, self.num_samples, self.key, config=self.config,
                              context=self.context, sampler=self.sampler)
         return {f"eval/{k}": float(out[k]) for k in metrics.scalar_names() if k in out}

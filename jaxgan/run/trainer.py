@@ -34,7 +34,8 @@ class NonFiniteLossError(FloatingPointError):
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, seeds: int = 1,
                        sweeps: Sequence[tuple[str, Sequence[float]]] = (), mesh: str = "",
-                       extra_hooks: Sequence[hooks.Hook] = ()) -> PopulationState:
+                       extra_hooks: Sequence[hooks.Hook] = (),
+                       eval_reference: data.Dataset | None = None) -> PopulationState:
     """Trains `config` in `workdir`, resuming from its latest checkpoint; returns the final PopulationState.
 
     A single run is a population of one (it writes in `workdir`). With `seeds` > 1 or `sweeps` each member logs,
@@ -42,6 +43,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, seeds
     ("pop:A,data:B") spreads members and batches over devices (of every process: only process 0 writes files).
     A member whose loss turns non-finite is frozen while the others train; NonFiniteLossError once all are.
     `extra_hooks` run after the built-in ones (their cadences end chunks too; scalars they return are logged).
+    `eval_reference`: the real images the periodic evaluation (`config.eval_every`) compares with (default: the
+    training set; the zoo and the findings pass test digits the GAN never saw).
     """
     workdir = validate.validate(config, seeds=seeds, sweeps=sweeps, mesh=mesh, workdir=workdir)
     # Parts are built (and their settings checked) before the workdir is created.
@@ -64,7 +67,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *, seeds
         state, start = _resume(ckpts, state, meta, pop, workdir, main_process)
         step = start
         images_dev, labels_dev = pop.put_data(dataset.images, dataset.labels)
-        evaluator = evaluation.PeriodicEvaluator(pop.gan, config, dataset) if config.eval_every > 0 else None
+        evaluator = (evaluation.PeriodicEvaluator(pop.gan, config, dataset, reference_set=eval_reference)
+                     if config.eval_every > 0 else None)
         del dataset  # the evaluator keeps what it needs; the training copy lives on the device
 
         log = hooks.MetricLog(workdir, pop, config, start, main_process)

@@ -285,3 +285,19 @@ def test_class_accuracy_hand_made():
     assert np.isnan(per_class[3])  # class 3 never appears: no accuracy rather than 0
     with pytest.raises(ValueError, match="labels"):
         metrics.class_accuracy(probs, labels[:3])
+
+
+# ------------------------------------------------------------------------------------------ classes found
+def test_classes_found_counts_classes_with_a_fifth_of_their_share():
+    """100 samples of 10 classes: a class is found with >= 2 argmaxes (0.2 x 100 / 10); counted by hand."""
+    from jaxgan.metrics import modes
+
+    argmax = np.array([0] * 50 + [1] * 30 + [2] * 15 + [3] * 2 + [4] * 1 + [5] * 2)  # 0,1,2,3,5 found; 4 not
+    probs = np.eye(10)[argmax] * 0.9 + 0.01
+    assert modes.classes_found(probs) == 5
+    hist = modes.class_histogram(probs)
+    assert hist[0] == 0.5 and hist[4] == 0.01 and hist[6:].sum() == 0
+    out = metrics.compute_all(metrics.MetricInputs(np.zeros((100, 2)), np.zeros((100, 2)),
+                                                   metrics.feature_statistics(np.random.default_rng(0).normal(
+                                                       size=(100, 2))), probs))
+    assert out["classes_found"] == 5.0 and len(out["class_histogram"]) == 10
