@@ -38,7 +38,6 @@ import math
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 import time
 from typing import Any
@@ -47,18 +46,18 @@ from absl import app, flags
 import ml_collections
 from ml_collections import config_flags
 
+from experiments import provenance
+from experiments.provenance import (REPO, TEST_DIGITS, check_reference, git_commit, load_average, machine,
+                                    read_curve, training_identity)
 from jaxgan import configs
 from jaxgan.cli import common as cli
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_DATA = os.environ.get("JAXGAN_SHARED_DATA", os.path.normpath(os.path.join(REPO, "..", "shared", "data")))
 THREE_SEEDS = ("vanilla_diffaug", "wgan_gp_conv", "gm_gan", "mmd_dcgan", "cgan_mlp", "cgan_proj")
 TABLE_BEGIN, TABLE_END = "<!-- zoo:table -->", "<!-- /zoo:table -->"  # where --table_out writes into a file
 PER_CLASS = 8  # samples per row of a class grid
 SAMPLE_GRID = 64  # samples of an unconditional grid
 CURVE_POINTS = 10  # evaluations during training (against the reference): the metric-against-steps curve
 CURVE_SAMPLES = 2000  # samples per evaluation during training
-CURVE_FIELDS = ("fid", "precision", "recall", "coverage", "classes_found", "class_accuracy")
 JUDGE_SEED = 0  # jaxgan.evaluate's default --seed: the same samples as the CLI draws
 
 
@@ -74,7 +73,7 @@ def define_flags() -> None:
                                                             "2-core CPU; seed: the report's setup, for a GPU).")
     flags.DEFINE_integer("seeds", None, f"Members (seeds config.seed + i). Default: 3 for {', '.join(THREE_SEEDS)}; "
                                         "1 for the other variants.")
-    flags.DEFINE_string("reference", f"idx:{os.path.join(SHARED_DATA, 'mnist')}",
+    flags.DEFINE_string("reference", TEST_DIGITS,
                         "Real images every metric compares with (TFDS name or idx:FOLDER; never the training data).")
     flags.DEFINE_string("reference_split", None, "The reference's split (default train if it loads, else test).")
     flags.DEFINE_integer("num_samples", 5000, "Samples per member to evaluate.")
@@ -126,17 +125,6 @@ def with_curve(config: ml_collections.ConfigDict, num_samples: int = CURVE_SAMPL
     return config
 
 
-def read_curve(metrics_jsonl: str) -> list[dict[str, float]]:
-    """The evaluations during training in a member's metrics.jsonl: `[{step, fid, recall, ...}]`."""
-    curve = []
-    if os.path.exists(metrics_jsonl):
-        with open(metrics_jsonl) as f:
-            for line in f:
-                row = json.loads(line)
-                if "eval/fid" in row:
-                    curve.append(dict(step=row["step"], **{k: row[f"eval/{k}"] for k in CURVE_FIELDS
-                                                           if f"eval/{k}" in row}))
-    return curve
 
 
 def default_seeds(variant: str) -> int:
@@ -164,46 +152,19 @@ def is_current(folder: str, recipe: dict[str, Any]) -> bool:
             and all(r.get("recipe") == recipe for r in rows))
 
 
-def check_reference(training: dict[str, Any], reference: dict[str, Any], variant: str) -> None:
-    """ZooError when the reference set is the training data (equal sha256 of images and labels)."""
-    if training["sha256"] == reference["sha256"]:
-        raise ZooError(f"{variant}: the reference {reference['name']}/{reference['split']} is the data it trains on "
-                       f"(sha256 {reference['sha256'][:12]}); judge it on other digits (--reference)")
 
 
 # ------------------------------------------------------------------------------------------------- machine
-def machine() -> dict[str, Any]:
-    """The device that trained and judged (e.g. "cpu: AMD EPYC 7B13", "gpu: NVIDIA H200") and its cores."""
-    import jax
-
-    from benchmarks.machine import cores, cpu_model
-
-    device = jax.devices()[0]
-    return dict(device=f"{device.platform}: {cpu_model() if device.platform == 'cpu' else device.device_kind}",
-                cpu=cpu_model(), cores=cores(), num_devices=jax.device_count())
 
 
-def load_average() -> list[float]:
-    """The 1-, 5- and 15-minute load averages."""
-    return [round(x, 2) for x in os.getloadavg()]
 
 
-def git_commit() -> dict[str, Any]:
-    """The checkout's commit and whether tracked files differ from it (None where git is unavailable)."""
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return dict(commit=None, dirty=None)
-    return dict(commit=sha.stdout.strip(), dirty=bool(dirty.stdout.strip()))
 
 
 # ---------------------------------------------------------------------------------------------- one job
 def load_sets(jobs: list[Job], reference_name: str, reference_split: str | None):
-    """(reference Dataset, {variant: training data identity}); ZooError as soon as a job would be judged on
+    """(reference Dataset, {variant: training data identity}); SameDataError as soon as a job would be judged on
     its own training data. Loads each distinct training set once; trains nothing and writes nothing."""
-    from jaxgan.data import datasets as data
     from jaxgan.data import heldout
     from jaxgan.eval import evaluation
 
@@ -215,8 +176,7 @@ def load_sets(jobs: list[Job], reference_name: str, reference_split: str | None)
         d = job.config.data
         key = (d.name, d.split, d.tfds_data_dir, bool(d.offline_fallback))
         if key not in seen:
-            seen[key] = evaluation.data_identity(data.load_dataset(
-                d.name, d.split, data_dir=d.tfds_data_dir or None, allow_fallback=bool(d.offline_fallback)).describe())
+            seen[key] = training_identity(job.config)
         training[job.variant] = seen[key]
         check_reference(seen[key], ref_id, job.variant)
     return reference, training
@@ -263,7 +223,7 @@ def label_aware(gan, config: ml_collections.ConfigDict) -> bool:
 def judge(job: Job, workdir: str, reference, num_samples: int, out_dir: str, *, cache_dir: str | None = None,
           evaluator_epochs: int = 0) -> list[dict[str, Any]]:
     """Every member's evaluation against `reference` (as `jaxgan.evaluate --reference` computes it), its grid and
-    loss plot written into `out_dir`; ZooError if a reference turns out to be the training data."""
+    loss plot written into `out_dir`; SameDataError if a reference turns out to be the training data."""
     import jax
     import numpy as np
 
@@ -349,7 +309,7 @@ def run_job(job: Job, reference, training: dict[str, Any], *, results: str, runs
 
 def run_jobs(jobs: list[Job], reference_name: str, reference_split: str | None = None, **kwargs) -> list[bool]:
     """What `--variant` (one job) and `--all` (every variant) run: first every check (each recipe, and no
-    reference equal to a job's training data: ZooError), then each job in turn (`run_job`; `kwargs` are its
+    reference equal to a job's training data: SameDataError), then each job in turn (`run_job`; `kwargs` are its
     keywords). Returns, per job, whether it ran (False: its results were current)."""
     from jaxgan.run import validate
 
@@ -413,17 +373,10 @@ def table(root: str, link_from: str = REPO) -> str:
 def write_table(text: str, path: str) -> None:
     """`text` into `path`: between the table markers when the file has them, the whole file when it is new;
     ZooError for an existing file without markers (never overwritten)."""
-    if not os.path.exists(path):
-        with open(path, "w") as f:
-            f.write(text)
-        return
-    with open(path) as f:
-        content = f.read()
-    begin, end = content.find(TABLE_BEGIN), content.find(TABLE_END)
-    if begin < 0 or end < begin:
-        raise ZooError(f"{path} exists and has no {TABLE_BEGIN} ... {TABLE_END} markers to write the table between")
-    with open(path, "w") as f:
-        f.write(content[:begin + len(TABLE_BEGIN)] + "\n" + text + content[end:])
+    try:
+        provenance.write_between(text, path, TABLE_BEGIN, TABLE_END)
+    except ValueError as e:
+        raise ZooError(str(e)) from None
 
 
 # ----------------------------------------------------------------------------------------------------- CLI
