@@ -1,4 +1,4 @@
-"""WGAN with no Lipschitz constraint (seed 001's LIP_noth): MLP critic without dropout; n_d=5, Adam 1e-4 ours.
+"""WGAN with no Lipschitz constraint (seed 001's LIP_noth): MLP critic, no dropout; n_d=5, Adam: Gulrajani et al.'s.
 
     python -m jaxgan.train --variant=wgan
 
