@@ -2,10 +2,12 @@
 
     python -m jaxgan.train --variant=cgan_mlp
 
-Seed 004 (section 2 and 4): LeakyReLU 0.2, tanh output, sigmoid cross-entropy with D judging "real and of this
-label", Adam with both learning rates 0.002, batch 25 (its best batch size); its LeNet scored 72-86% of such
-samples as the requested digit. Ours, not the seed's: the latent size (100), Adam's betas (0.5, 0.999), no
-virtual batch norm, and the default number of steps.
+Seed 004 (sections 2 and 4): LeakyReLU 0.2, tanh output, sigmoid cross-entropy with D judging "real and of this
+label", Adam with both learning rates 0.002, batch 25 (its best batch size), 300 epochs. Its LeNet classified
+72.9% of this pair's samples as the requested digit after 100 epochs at learning rates 0.002 (Table 1); its
+Table 2 gives 82.6% at batch 25 and 85.9% at both rates 0.002 without naming the architecture. Ours, not the
+seed's: the latent size (100), Adam's betas (0.5, 0.999), no virtual batch norm, and the default number of
+steps.
 """
 
 import ml_collections

@@ -3,10 +3,11 @@
     python -m jaxgan.train --variant=cgan_resnet_adaptive
 
 Seed 003 section 1.2.1: "increment the advantage of the discriminator if his accuracy was under 0.8, and put it
-to 1.0 if not". The seed adapted once per epoch; here the advantage adapts every step, from D's accuracy on that
-step's batches (real scored real, fake scored fake), inside the jitted step (see `GAN.adaptive_d_turns`),
-starting at 1 and capped at 16 (the seed's run reached 16 by epoch 16; the cap is ours). The current
-advantage is logged as `d/advantage`.
+to 1.0 if not". The seed does not say how often it adapted; its per-epoch plot and its fixed choice
+n * (n + 1) / 2 / n at n = 16, 8.5 ~ 9 (the mean of 1..16), suggest once per epoch, up to 16 by epoch 16. Here
+the advantage adapts every step, from D's accuracy on that step's batches (real scored real, fake scored
+fake), inside the jitted step (see `GAN.adaptive_d_turns`), starting at 1 and capped at 16 (the per-step
+schedule and the cap are ours). The current advantage is logged as `d/advantage`.
 """
 
 from jaxgan.configs import cgan_resnet

@@ -1,17 +1,22 @@
-"""GM-GAN exactly as seed 000 trains it (supervised K+1): collapses within each class here; see gm_gan for the fix.
+"""GM-GAN with seed 000's stated settings (supervised K+1; the rest ours): collapses within each class here.
 
     python -m jaxgan.train --variant=gm_gan_seed
 
-10-component dynamic Gaussian-mixture latent (sigma0 = 1.4, means U[-3, 3], 100-dimensional), the
-discriminator outputs K+1 = 11 logits (10 classes, then "fake"); G is trained to make its samples
-classified as the component they were drawn from. Adam learning rates per group (seed 000 Table 1):
-generator 8e-5, discriminator 8e-5, mixture 1e-7 (1e-9 also worked: `--config.optim.prior.learning_rate=1e-9`);
-batch 64 and D dropout 0.3 (the project default; the seed gives no batch size). Seed 000 reports sigma0
-1.4 -> P 0.56 / R 0.23, 1.7 -> P 0.53 / R 0.31 "after 300 epochs of training" (Table 1).
+From seed 000 (sections 1.1-1.3, 2.2, 2.4, Table 1): a 10-component dynamic Gaussian-mixture latent (sigma0 =
+1.4, means U[-3, 3], 100-dimensional), the discriminator outputs K+1 = 11 logits (10 classes, then "fake"); G
+is trained to make its samples classified as the component they were drawn from; Adam, with Table 1's one
+"learning rate" column, 8e-5, used here for both G and D (our reading), and mixture ("GM") learning rate 1e-7
+(Table 1 also lists 1e-9: `--config.optim.prior.learning_rate=1e-9`). Seed 000 reports sigma0 1.4 (GM lr
+1e-7) -> P 0.56 / R 0.23 and 1.7 (GM lr 1e-9) -> P 0.53 / R 0.31 "after 300 epochs of training" (Table 1).
 
-Here it collapses within each class: each component draws its digit, but nearly always the same image. On the
-5,000-digit default, 20,000 steps: recall 0.0004, coverage 0.097, FID 172.9 (issue 12, 10,000 samples); 3,000
-steps: recall 0.000, coverage 0.039, class accuracy 0.76 (experiments/gm_gan_collapse.md).
+Ours, not the report's: the networks (`vanilla`'s MLPs; the report says only that G is fixed and D has
+dropout), D's dropout rate 0.3, Adam's betas (0.5, 0.999), batch 64 (the report gives no batch size), the
+data (the default `mnist`, offline 5,000 digits; the report trains on MNIST) and the run length (20,000
+steps by default; the report trains 300 epochs).
+
+Here it collapses within each class: each component draws its digit, but nearly always the same image
+(3,000 steps on the 5,000 default digits: recall 0.000, coverage 0.039, class accuracy 0.76;
+experiments/gm_gan_collapse.jsonl, row `seed`).
 """
 
 import ml_collections

@@ -2,6 +2,8 @@
 
     python -m jaxgan.train --variant=gm_gan_sep
 
+The class weight 1.5 is seed 000 section 2.5's ("a very small improvement"); the rest is `gm_gan_seed`'s.
+
 D: 1.5 * class CE on real images only + BCE real/fake; G: 1.5 * class CE towards its component + BCE "real".
 Logit columns 0..9 are classes, column 10 is the real/fake logit. Weight: `--config.loss.class_weight=1.0`.
 """

@@ -1,7 +1,7 @@
 """Named scales of a variant's recipe: how long and how wide it trains, for a given machine.
 
     python -m jaxgan.train --variant=gm_gan --scale=cpu     # fits the 2-core CPU (<= 20 minutes per member)
-    python -m jaxgan.train --variant=gm_gan --scale=seed    # the report's own setup, for a GPU
+    python -m jaxgan.train --variant=gm_gan --scale=seed    # the report's setup where it gives one, for a GPU
     python -m experiments.zoo --variant=gm_gan --scale=cpu  # the same config, trained and judged for the zoo
 
 A variant module may define `scales() -> dict[str, Scale]` beside `get_config()`; a derived variant calls its
@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 import ml_collections
 
-NAMES = ("cpu", "seed")  # cpu: <= 20 minutes per member on a 2-core CPU; seed: the report's setup, for a GPU
+NAMES = ("cpu", "seed")  # cpu: <= 20 minutes per member on a 2-core CPU; seed: the report's setup where given
 MNIST_TRAIN = 60_000  # the reports train on MNIST's 60,000 training digits: an epoch is this / batch steps
 
 

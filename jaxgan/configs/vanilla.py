@@ -1,6 +1,12 @@
-"""The reports' MLP GAN: fixed 4-layer generator, dropout-0.3 discriminator, BCE, Adam 2e-4 / 0.5, batch 64.
+"""The MLP GAN of seeds 000/001: 4 linear layers in G and D, dropout in D, BCE, Adam (widths, rates ours).
 
     python -m jaxgan.train --variant=vanilla
+
+Seed 001 (section 2) gives: G and D "feed forward neural networks of 4 linear layers, with LeakyReLU
+activations and a sigmoid output for the discriminator", binary cross-entropy, Adam, dropout "after each
+layer" of D. No report gives the rest, which is ours: the widths (G 100 -> 256 -> 512 -> 1024 -> 784 with a
+tanh output, D 784 -> 1024 -> 512 -> 256 -> 1), LeakyReLU slope 0.2, dropout rate 0.3, Adam 2e-4 with
+b1 0.5 (the DCGAN paper's, Radford et al. 2016), batch 64 and the training length.
 """
 
 from jaxgan.configs import default
@@ -12,7 +18,8 @@ def get_config():
 
 
 def scales() -> dict[str, Scale]:
-    """Seed 001 gives the networks, dropout, BCE and Adam, but neither a batch size nor a training length."""
+    """Seed 001 gives the layer count, LeakyReLU, dropout in D, BCE and Adam, but no widths, dropout rate,
+    learning rate, batch size or training length."""
     report = "seed 001, section 2"
     return dict(
         cpu=Scale({"steps": 30_000}, report=report, ours={

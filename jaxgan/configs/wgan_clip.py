@@ -1,6 +1,9 @@
-"""WGAN with weight clipping to [-0.01, 0.01] and RMSprop 5e-5 (Arjovsky et al.; seed 001's LIP_clip).
+"""WGAN with weight clipping to [-0.01, 0.01] and RMSprop 5e-5 (Arjovsky et al.'s values; seed 001's LIP_clip).
 
     python -m jaxgan.train --variant=wgan_clip
+
+Seed 001 (section 3.1) clips "all parameters ... to [-c, c]" but gives neither c nor the optimiser; both are
+Arjovsky et al.'s.
 
 Clipping is a projection chained after the critic's optimiser (`clip` field of its optimiser group, see
 jaxgan.optim). RMSprop as in the WGAN reference code (PyTorch defaults: decay 0.99, eps outside the sqrt).

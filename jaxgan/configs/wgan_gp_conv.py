@@ -1,8 +1,11 @@
-"""WGAN-GP with seed 001's convolutional critic (four stride-2 conv + LeakyReLU blocks, 16 to 128 filters).
+"""WGAN-GP with seed 001's convolutional critic (four conv + LeakyReLU 0.2 blocks, 16 filters first).
 
     python -m jaxgan.train --variant=wgan_gp_conv
 
-The seed's best model (section 3.3): the MLP generator stays, only the critic changes.
+The seed's best model (section 3.3): the MLP generator stays, only the critic changes. Seed 001 gives four
+blocks of one convolution and LeakyReLU 0.2, each reducing the resolution and adding channels, "16 filters"
+in the first; the later widths (32, 64, 128), 3x3 kernels and stride 2 are ours, as are the `wgan_gp`
+settings (see there); its "slightly optimized hyperparameters" are not given.
 """
 
 import ml_collections
@@ -13,8 +16,8 @@ from jaxgan.configs.recipe import Scale
 
 def get_config():
     c = wgan_gp.get_config()
-    # conv_impl="patches": convs as patch matmuls; on CPU the train step is ~17x faster than with nn.Conv
-    # ("lax"), which XLA:CPU runs slowly inside the scanned step (see jaxgan.models.conv.PatchConv).
+    # conv_impl="patches": convs as patch matmuls, because XLA:CPU runs nn.Conv ("lax") slowly inside the
+    # scanned step (see jaxgan.parts.models.conv.PatchConv; no lax-vs-patches timing is committed).
     c.discriminator = ml_collections.ConfigDict(dict(name="conv", channels=(16, 32, 64, 128), kernel_size=3,
                                                      dropout=0.0, spectral_norm=False, normalize_init=False,
                                                      conv_impl="patches"))

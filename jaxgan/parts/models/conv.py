@@ -27,9 +27,9 @@ class PatchConv(nn.Module):
 
     x [B, H, W, C] -> [B, ceil(H/s), ceil(W/s), features]. Why not `nn.Conv`: XLA:CPU runs a convolution
     whose kernel is carried through a `lax.scan` (our train step scans the critic's updates) several times
-    slower than the same convolution outside a loop (~5x for this critic's fwd+bwd; wgan_gp_conv's whole
-    train step ran 17x faster with this module); strided slices plus a matmul are as fast inside the scan as
-    outside. Same `kernel` `[kh, kw, in, out]` and `bias`,
+    slower than the same convolution outside a loop (measured during development; no timing of it is
+    committed: benchmarks/RESULTS.md times only the default implementation); strided slices plus a matmul are
+    as fast inside the scan as outside. Same `kernel` `[kh, kw, in, out]` and `bias`,
     same outputs as `nn.Conv(features, (k, k), strides=(s, s), padding="SAME")` up to float rounding.
     """
 
