@@ -32,6 +32,9 @@ flags.DEFINE_string("reference", provenance.TEST_DIGITS, "Real images every metr
                                                          "training data).")
 flags.DEFINE_string("reference_split", None, "The reference's split (default train if it loads, else test).")
 flags.DEFINE_string("data", None, "Train every arm on this dataset instead of its variant's own.")
+flags.DEFINE_integer("steps", None, "Steps per member in place of the finding's own (e.g. the report's length).",
+                     lower_bound=1)
+flags.DEFINE_integer("seeds", None, "Seeds per setting in place of the finding's own.", lower_bound=1)
 flags.DEFINE_string("cache_dir", None, "Evaluator cache root (default $JAXGAN_CACHE or ~/.cache/jaxgan).")
 flags.DEFINE_integer("evaluator_epochs", 0, "Epochs when the evaluator must be trained (0: auto).")
 FLAGS = flags.FLAGS
@@ -66,7 +69,8 @@ def main(argv: list[str]) -> None:
         results = os.path.join(root, finding.name)
         ctx = Context(results=results, runs=os.path.join(FLAGS.runs, finding.name), reference=reference,
                       reference_id=evaluation.data_identity(reference.describe()), quick=FLAGS.quick,
-                      command=command, data=FLAGS.data, cache_dir=FLAGS.cache_dir,
+                      command=command, data=FLAGS.data, steps=FLAGS.steps, seeds=FLAGS.seeds,
+                      cache_dir=FLAGS.cache_dir,
                       evaluator_epochs=FLAGS.evaluator_epochs)
         finding.check(ctx)  # configs, data and reference, before any file is written
         ctx.results = report.staging(results)  # the results folder is replaced only once every row exists

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Sequence
 
-from experiments.findings.protocol import Analyze, Arm, Context, Scale, check, run_arms
+from experiments.findings.protocol import Analyze, Arm, Context, MemberAnalysis, Scale, check, run_arms
 
 Rows = list[dict[str, Any]]
 
@@ -31,15 +31,21 @@ class Finding:
     curve_metrics: Sequence[str] = ("fid", "recall", "coverage", "classes_found")
     extra_curve: Sequence[str] = ()  # logged keys to keep in each row's curve (e.g. a monitor)
     log_curves: Sequence[str] = ()  # curve panels drawn on a log axis
+    member_analysis: MemberAnalysis | None = None  # extra fields per judged member (ctx, gan, state, config)
     gpu_command: str = ""  # the full-scale run, where ours is smaller than the report's
 
-    def scale(self, quick: bool) -> Scale | None:
-        return self.quick if quick else self.full
+    def scale(self, ctx: Context) -> Scale | None:
+        """The quick or full scale, with the command line's --steps / --seeds in place of its own."""
+        scale = self.quick if ctx.quick else self.full
+        if scale is None:
+            return None
+        return dataclasses.replace(scale, **{k: v for k, v in (("steps", ctx.steps), ("seeds", ctx.seeds))
+                                             if v is not None})
 
     def check(self, ctx: Context) -> None:
         """Every setting and data set checked (ValueError, one line) before anything trains or is written."""
         if self.run is None:
-            check(ctx, self.arms, self.scale(ctx.quick))
+            check(ctx, self.arms, self.scale(ctx))
         elif self.precheck is not None:
             self.precheck(ctx, ctx.quick)
 
@@ -47,4 +53,4 @@ class Finding:
         """Trains and judges (or measures) this finding: its rows."""
         if self.run is not None:
             return self.run(ctx, ctx.quick)
-        return run_arms(ctx, self.name, self.arms, self.scale(ctx.quick), self.extra_curve)
+        return run_arms(ctx, self.name, self.arms, self.scale(ctx), self.extra_curve, self.member_analysis)

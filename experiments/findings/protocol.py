@@ -16,6 +16,7 @@ import time
 from typing import Any, Callable, Mapping, Sequence
 
 import ml_collections
+from flax import traverse_util
 
 from experiments import provenance
 from jaxgan import configs
@@ -39,8 +40,10 @@ class Arm:
         """The arm's config at `scale`: the variant's default recipe, the overrides, the scale's length and
         evaluation cadence, and `data` (a dataset name) in place of the variant's training data."""
         config = configs.get_config(self.variant)
+        current = traverse_util.flatten_dict(json.loads(config.to_json()), sep=".")
+        shrink = {k: v for k, v in scale.overrides.items() if current.get(k) is not None}  # a part's own fields
         flat = {**self.overrides, "steps": scale.steps, "eval_every": max(1, scale.steps // scale.curve_points),
-                "eval_num_samples": scale.curve_samples, **dict(scale.overrides)}
+                "eval_num_samples": scale.curve_samples, **shrink}
         if data is not None:
             flat.update({"data.name": data, "data.offline_fallback": False})
         config.update_from_flattened_dict(flat)
@@ -53,7 +56,8 @@ class Arm:
 @dataclasses.dataclass(frozen=True)
 class Scale:
     """How long and how many: steps per member, seeds per setting, evaluations during training and their size,
-    and the final evaluation's sample count. `overrides` apply to every arm (e.g. a quick run's widths)."""
+    and the final evaluation's sample count. `overrides` apply to every arm whose config sets the field (e.g. a
+    quick run's widths: `generator.hidden` shrinks an MLP and leaves a conv generator, whose `hidden` is None)."""
 
     steps: int
     seeds: int = 3
@@ -74,6 +78,8 @@ class Context:
     quick: bool
     command: str
     data: str | None = None  # a training dataset in place of the variants' own
+    steps: int | None = None  # in place of the scale's steps (e.g. the report's length, on a GPU)
+    seeds: int | None = None  # in place of the scale's seeds per setting
     cache_dir: str | None = None
     evaluator_epochs: int = 0
 
@@ -88,12 +94,12 @@ def workdir(ctx: Context, arm: Arm, config: ml_collections.ConfigDict, seeds: in
 def check(ctx: Context, arms: Sequence[Arm], scale: Scale) -> list[tuple[Arm, ml_collections.ConfigDict]]:
     """Every arm's config, validated, and its training data checked against the reference, before anything
     trains or any file is written; ValueError (one line) otherwise."""
-    from jaxgan.eval import evaluation  # noqa: F401 (registers the metrics the configs may name)
     from jaxgan.run import validate
 
     out = []
     for arm in arms:
         config = arm.config(scale, ctx.data)
+        config.eval_evaluator_epochs = ctx.evaluator_epochs  # one evaluator for the curves and the final judge
         validate.validate(config, seeds=scale.seeds, sweeps=[arm.sweep] if arm.sweep else (),
                           workdir=workdir(ctx, arm, config, scale.seeds))
         provenance.check_reference(provenance.training_identity(config), ctx.reference_id, arm.name)
@@ -125,8 +131,13 @@ def train_arm(ctx: Context, arm: Arm, config: ml_collections.ConfigDict, scale: 
     return path, dict(train_wall_seconds=round(sum(s["wall_seconds"] for s in sessions), 1), sessions=sessions)
 
 
-def judge(ctx: Context, arm: Arm, path: str, scale: Scale, extra_curve: Sequence[str] = ()) -> list[dict]:
-    """Every member's final evaluation against the reference, its curve, and one sample grid per setting."""
+MemberAnalysis = Callable[[Context, Any, Any, ml_collections.ConfigDict], dict]  # (ctx, gan, state, config)
+
+
+def judge(ctx: Context, arm: Arm, path: str, scale: Scale, extra_curve: Sequence[str] = (),
+          member_analysis: MemberAnalysis | None = None) -> list[dict]:
+    """Every member's final evaluation against the reference, its curve, one sample grid per setting, and
+    `member_analysis`'s fields (e.g. D's per-class accuracy)."""
     import jax
     import numpy as np
 
@@ -152,6 +163,8 @@ def judge(ctx: Context, arm: Arm, path: str, scale: Scale, extra_curve: Sequence
         row = dict(arm=arm.name, variant=arm.variant, settings=dict(member.settings), seed=member.seed, member=i,
                    step=run.step, final=result,
                    curve=provenance.read_curve(os.path.join(run.member_dir(i), "metrics.jsonl"), extra=extra_curve))
+        if member_analysis is not None:
+            row.update(member_analysis(ctx, gan, state, config))
         if member.seed == run.config.seed:  # one grid per setting: its first seed's
             label_aware = evaluation.is_conditional(gan, config) or latents.has_mixture(gan.prior)
             png = os.path.join(ctx.results, f"grid_{setting_slug(arm, member.settings)}.png")
@@ -174,8 +187,8 @@ def setting_label(row: Mapping[str, Any]) -> str:
     return ", ".join([row["arm"]] + [f"{k.split('.')[-1]}={v:g}" for k, v in row["settings"].items()])
 
 
-def run_arms(ctx: Context, finding: str, arms: Sequence[Arm], scale: Scale,
-             extra_curve: Sequence[str] = ()) -> list[dict[str, Any]]:
+def run_arms(ctx: Context, finding: str, arms: Sequence[Arm], scale: Scale, extra_curve: Sequence[str] = (),
+             member_analysis: MemberAnalysis | None = None) -> list[dict[str, Any]]:
     """Checks every arm, then trains and judges each in turn: one row per member, with its provenance."""
     checked = check(ctx, arms, scale)
     rows = []
@@ -189,7 +202,7 @@ def run_arms(ctx: Context, finding: str, arms: Sequence[Arm], scale: Scale,
                       date=time.strftime("%Y-%m-%d %H:%M:%S %Z"), workdir=os.path.relpath(path, provenance.REPO),
                       **timing)
         common["wall_seconds_per_member"] = round(timing["train_wall_seconds"] / common["members"], 1)
-        rows += [{**common, **row} for row in judge(ctx, arm, path, scale, extra_curve)]
+        rows += [{**common, **row} for row in judge(ctx, arm, path, scale, extra_curve, member_analysis)]
     return rows
 
 

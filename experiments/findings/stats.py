@@ -91,3 +91,10 @@ def table(rows: Sequence[Mapping[str, Any]], metrics: Sequence[tuple[str, Callab
         lines.append(f"| {label} | {seeds[label].n} | "
                      + " | ".join(col[label].format(digits) for _, col in columns) + " |")
     return "\n".join(lines) + "\n"
+
+
+def scale_words(rows: Sequence[Mapping[str, Any]]) -> str:
+    """`3 seeds, 10000 steps, NAME`: the scale a result line was measured at, from its rows."""
+    first = rows[0]
+    data = first.get("training_data", {}).get("name", "?")
+    return f"{first.get('seeds', '?')} seeds, {first.get('steps', '?')} steps, trained on {data}"

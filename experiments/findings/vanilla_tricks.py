@@ -30,7 +30,7 @@ def analyze(rows) -> Verdict:
     if missing:
         return Verdict("incomplete: " + ", ".join(missing) + " missing", "can't tell", "")
     steps = [stats.compare(fid[a], fid[b]) for a, b in zip(STAGES, STAGES[1:])]
-    result = "FID " + " -> ".join(f"{fid[s]}" for s in STAGES) + f" ({rows[0]['seeds']} seeds, {rows[0]['steps']} steps, MNIST)"
+    result = "FID " + " -> ".join(f"{fid[s]}" for s in STAGES) + f" ({stats.scale_words(rows)})"
     if all(c == 1 for c in steps):
         verdict = "agree: each stage lowers FID beyond the spread over seeds"
     elif any(c == -1 for c in steps):

@@ -1,0 +1,148 @@
+"""The findings (`python -m experiments.findings`): one quick finding end to end on conftest's tiny IDX data (no
+shared data needed), the refusal to judge on training data, the range-overlap rule every verdict uses, the
+verdict logic on made-up rows, and the verdict table's determinism and README copy."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from experiments import findings
+from experiments.findings import report, stats, vanilla_tricks
+from experiments.findings.protocol import Scale
+from jaxgan.run import validate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "experiments.findings", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600)
+
+
+def quick_flags(tmp, tiny_idx_dir, reference_split="test") -> list[str]:
+    return ["--finding=vanilla_tricks", "--quick", f"--data=idx:{tiny_idx_dir}", f"--reference=idx:{tiny_idx_dir}",
+            f"--reference_split={reference_split}", f"--results={tmp / 'results'}", f"--runs={tmp / 'runs'}",
+            f"--cache_dir={tmp / 'cache'}", "--evaluator_epochs=1"]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory, tiny_idx_dir):
+    tmp = tmp_path_factory.mktemp("findings")
+    result = run(*quick_flags(tmp, tiny_idx_dir))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return tmp / "results" / "vanilla_tricks", result
+
+
+def test_quick_finding_writes_rows_report_curves_and_grids(quick_run, tiny_idx_dir):
+    folder, result = quick_run
+    rows = report.read_rows(str(folder))
+    # base sweeps dropout over 2 values; g2 and diffaug are one setting each; 2 seeds per setting at --quick
+    assert sorted((r["arm"], json.dumps(r["settings"]), r["seed"]) for r in rows) == sorted(
+        [("base", json.dumps({"discriminator.dropout": d}), s) for d in (0.0, 0.3) for s in (0, 1)]
+        + [(a, "{}", s) for a in ("g2", "diffaug") for s in (0, 1)])
+    for row in rows:
+        assert row["training_data"]["split"] == "train" and row["reference_data"]["split"] == "test"
+        assert row["training_data"]["sha256"] != row["reference_data"]["sha256"]
+        assert row["final"]["reference_is_training_data"] is False and row["steps"] == 20
+        assert [p["step"] for p in row["curve"]] == [10, 20]  # 2 evaluations during training
+        assert row["train_wall_seconds"] > 0 and len(row["git"]["commit"]) == 40
+        assert row["command"].startswith("python -m experiments.findings --finding=vanilla_tricks --quick")
+    grids = {r["grid"] for r in rows if "grid" in r}
+    assert grids == {"grid_base_dropout-0.png", "grid_base_dropout-0.3.png", "grid_g2.png", "grid_diffaug.png"}
+    for png in grids | {"curves.png"}:
+        assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = (folder / "report.md").read_text()
+    assert vanilla_tricks.FINDING.claim in text and "**Verdict:**" in text and "identical noise" in text
+    assert text.split("## Setup")[0] in result.stdout
+    assert not (folder.parent / "vanilla_tricks.partial").exists()
+
+
+def test_quick_rerun_resumes_and_rewrites_the_same_rows(quick_run, tiny_idx_dir, tmp_path_factory):
+    """Training workdirs are keyed by recipe: a second run trains nothing new and judges to the same numbers."""
+    folder, _ = quick_run
+    before = [r["final"]["fid"] for r in report.read_rows(str(folder))]
+    tmp = folder.parent.parent
+    result = run(*quick_flags(tmp, tiny_idx_dir))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [r["final"]["fid"] for r in report.read_rows(str(folder))] == before
+
+
+def test_a_reference_that_is_the_training_data_is_refused_before_any_file(tmp_path, tiny_idx_dir):
+    result = run(*quick_flags(tmp_path, tiny_idx_dir, reference_split="train"))
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "is the data it trains on" in errors[0]
+    assert not (tmp_path / "results").exists() and not (tmp_path / "runs").exists()
+
+
+def test_unknown_finding_is_one_line(tmp_path):
+    result = run("--finding=nope")
+    assert result.returncode != 0 and "nope" in result.stderr
+
+
+@pytest.mark.parametrize("name", findings.NAMES)
+def test_every_finding_names_its_report_and_builds_valid_recipes(name, tmp_path):
+    finding = findings.get(name)
+    assert finding.report and (finding.claim or name == "population_sweep") and finding.scale_note
+    for scale in (finding.full, finding.quick):
+        for arm in finding.arms:
+            validate.validate(arm.config(scale), seeds=scale.seeds, sweeps=[arm.sweep] if arm.sweep else (),
+                              workdir=str(tmp_path / arm.name))
+
+
+def test_ranges_that_overlap_are_no_effect():
+    a, b = stats.summarize([1.0, 2.0, 3.0]), stats.summarize([2.5, 4.0, 5.0])
+    assert stats.compare(a, b) == 0 and stats.compare(b, a) == 0
+    c = stats.summarize([3.5, 4.0])
+    assert stats.compare(c, a) == 1 and stats.compare(a, c) == -1
+    assert stats.compare(stats.summarize([]), a) == 0
+    assert str(a) == "2.00 (1.00-3.00)" and stats.summarize([float("nan"), 1.0]).n == 1
+
+
+def fake_rows(fids: dict[str, list[float]]) -> list[dict]:
+    """Rows as vanilla_tricks writes them, with only the fields its analysis reads."""
+    rows = []
+    for label, values in fids.items():
+        arm, _, setting = label.partition(", dropout=")
+        for seed, fid in enumerate(values):
+            rows.append(dict(arm=arm, settings={"discriminator.dropout": float(setting)} if setting else {},
+                             seed=seed, steps=100, seeds=len(values), curve=[], training_data={"name": "mnist"},
+                             final=dict(fid=fid, precision=0.5, recall=0.5, coverage=0.5, classes_found=10.0)))
+    return rows
+
+
+def test_vanilla_tricks_verdict_follows_the_seed_ranges():
+    agree = fake_rows({"base, dropout=0": [300, 320, 310], "base, dropout=0.3": [100, 110, 120],
+                       "g2": [50, 60, 55], "diffaug": [30, 35, 40]})
+    assert vanilla_tricks.analyze(agree).verdict.startswith("agree")
+    overlap = fake_rows({"base, dropout=0": [300, 320, 310], "base, dropout=0.3": [100, 110, 120],
+                         "g2": [50, 60, 55], "diffaug": [30, 35, 58]})
+    assert vanilla_tricks.analyze(overlap).verdict.startswith("partly")
+    worse = fake_rows({"base, dropout=0": [300, 320, 310], "base, dropout=0.3": [100, 110, 120],
+                       "g2": [50, 60, 55], "diffaug": [70, 75, 80]})
+    assert vanilla_tricks.analyze(worse).verdict.startswith("disagree")
+
+
+def test_verdict_table_is_deterministic_and_experiments_readme_holds_it():
+    root = os.path.join(ROOT, "experiments", "results", "findings")
+    text = report.verdict_table(findings.all_findings(), root)
+    assert text == report.verdict_table(findings.all_findings(), root)
+    assert len(text.splitlines()) == 2 + len(findings.NAMES)
+    with open(os.path.join(ROOT, "experiments", "README.md")) as f:
+        readme = f.read()
+    begin, end = readme.index(report.TABLE_BEGIN) + len(report.TABLE_BEGIN), readme.index(report.TABLE_END)
+    assert readme[begin:end].strip("\n") == text.strip("\n"), (
+        "experiments/README.md's verdict table is stale: python -m experiments.findings --table "
+        "--table_out=experiments/README.md")
+
+
+def test_scale_flags_replace_the_findings_own(tmp_path):
+    from experiments.findings.protocol import Context
+
+    ctx = Context(results="", runs="", reference=None, reference_id={}, quick=False, command="", steps=7, seeds=1)
+    assert vanilla_tricks.FINDING.scale(ctx) == Scale(steps=7, seeds=1)
