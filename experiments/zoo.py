@@ -328,7 +328,7 @@ def shown_path(path: str) -> str:
 
 # --------------------------------------------------------------------------------------------------- table
 HEADLINE = (("fid", "FID", 1), ("precision", "precision", 3), ("recall", "recall", 3), ("coverage", "coverage", 3),
-            ("class_accuracy", "class acc.", 3))
+            ("class_accuracy", "class acc.", 3), ("classes_found", "classes found", 1))
 
 
 def spread(values: list[float], digits: int) -> str:
@@ -342,12 +342,17 @@ def spread(values: list[float], digits: int) -> str:
     return f"{mean:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 
 
+def trained(config_json: dict[str, Any]) -> dict[str, Any]:
+    """A recipe's config without the settings that do not change training (the evaluations during it)."""
+    return {k: v for k, v in config_json.items() if not k.startswith("eval_")}
+
+
 def table(root: str, link_from: str = REPO) -> str:
     """The zoo table (markdown): one row per registered variant and scale, from the member JSONs under `root`
     (a scale without results says "not run"; results made with another config than today's are marked stale).
     Grid links are relative to the folder `link_from`."""
-    head = ["variant", "scale", "report", "seeds", "steps", "batch", "min/member", *(h for _, h, _ in HEADLINE),
-            "grid"]
+    head = ["variant", "what it is", "scale", "report", "seeds", "steps", "batch", "min/member",
+            *(h for _, h, _ in HEADLINE), "grid"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for variant in configs.variants():
         for scale in configs.SCALES:
@@ -355,14 +360,15 @@ def table(root: str, link_from: str = REPO) -> str:
             report = configs.get_scale(variant, scale).report
             folder = results_dir(root, variant, scale)
             rows = read_results(folder)
+            what = configs.describe(variant).replace("|", "/") if scale == configs.SCALES[0] else "″"
             if not rows:
-                cells = [f"`{variant}`", scale, report, "-", str(config.steps), str(config.batch_size), "-",
+                cells = [f"`{variant}`", what, scale, report, "-", str(config.steps), str(config.batch_size), "-",
                          *(["not run"] + ["-"] * (len(HEADLINE) - 1)), "-"]
             else:
-                stale = any(r["recipe"]["config"] != json.loads(config.to_json()) for r in rows)
+                stale = any(trained(r["recipe"]["config"]) != trained(json.loads(config.to_json())) for r in rows)
                 grid = os.path.relpath(os.path.join(folder, rows[0]["grid"]), link_from)
                 minutes = [r["wall_seconds_per_member"] / 60 for r in rows]
-                cells = [f"`{variant}`", scale + (" (stale)" if stale else ""), report, str(len(rows)),
+                cells = [f"`{variant}`", what, scale + (" (stale)" if stale else ""), report, str(len(rows)),
                          str(rows[0]["steps"]), str(rows[0]["batch_size"]), spread(minutes[:1], 1),
                          *(spread([r["evaluation"].get(k) for r in rows], d) for k, _, d in HEADLINE),
                          f"[grid]({grid})"]

@@ -160,10 +160,11 @@ def test_rerun_skips_current_results(zoo_run, dirs, tiny_idx_dir):
 def test_table_shows_mean_and_range_over_seeds(zoo_run, dirs, tmp_path):
     fids = [r["evaluation"]["fid"] for r in members(zoo_run)]
     text = zoo.table(str(dirs["results"]))
-    row = next(line for line in text.splitlines() if line.startswith(f"| `{VARIANT}` | cpu"))
+    row = next(line for line in text.splitlines() if line.startswith(f"| `{VARIANT}` | ") and "| cpu" in line)
+    assert configs.describe(VARIANT) in row
     assert f"{np.mean(fids):.1f} ({min(fids):.1f}-{max(fids):.1f})" in row
     assert "| 2 | 2 | 8 |" in row  # seeds, steps, batch
-    assert "not run" in next(line for line in text.splitlines() if line.startswith(f"| `{VARIANT}` | seed"))
+    assert "not run" in next(line for line in text.splitlines() if line.startswith(f"| `{VARIANT}` | ″ | seed"))
     assert len(text.splitlines()) == 2 + 2 * len(configs.variants())
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{zoo.TABLE_BEGIN}\nold\n{zoo.TABLE_END}\nend\n")
@@ -188,3 +189,13 @@ def test_evaluate_reference_reports_both_sets_and_matches_the_zoo(zoo_run, dirs,
     assert got["reference_data"]["sha256"] == data.load_idx(str(tiny_idx_dir), "test").checksum
     assert got["reference_data"]["split"] == "test" and got["reference_is_training_data"] is False
     assert got["fid"] == zoo_member["evaluation"]["fid"]  # the zoo judges exactly as jaxgan.evaluate does
+
+
+def test_readme_holds_the_zoo_table_of_the_committed_results():
+    text = zoo.table(os.path.join(ROOT, "experiments", "results", "zoo"))
+    assert text == zoo.table(os.path.join(ROOT, "experiments", "results", "zoo"))  # deterministic
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    begin, end = readme.index(zoo.TABLE_BEGIN) + len(zoo.TABLE_BEGIN), readme.index(zoo.TABLE_END)
+    assert readme[begin:end].strip("\n") == text.strip("\n"), (
+        "README's zoo table is stale: python -m experiments.zoo --table --table_out=README.md")
