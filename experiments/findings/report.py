@@ -86,7 +86,8 @@ def report_md(finding: Finding, rows: Rows, has_curves: bool) -> str:
            "## Setup", "", *setup_lines(rows),
            "- Settings compared at equal seeds see identical noise and batches: the engine derives both from the "
            "seed alone.",
-           f"- Scale: {finding.scale_note}", ""]
+           "- Scale: " + ("`--quick`, a CI-sized run that checks the pipeline and shows nothing about the claim."
+                          if rows and rows[0].get("quick") else finding.scale_note), ""]
     if finding.gpu_command:
         out += [f"Full scale (a GPU): `{finding.gpu_command}`", ""]
     out += ["## Results", "", verdict.details, ""]
