@@ -25,6 +25,7 @@ seeds) and OUT/synthetic.png; OUT defaults to WORKDIR/synthetic/step_S.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Sequence
 
 import jax
@@ -32,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxgan.data import datasets as data
-from jaxgan.eval import evaluation
+from jaxgan.eval import evaluation, rejection
 from jaxgan.data import heldout
 from jaxgan.eval import evaluator as evaluator_lib
 
@@ -68,11 +69,20 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.clip(np.round((np.asarray(images) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
-def generated(gan, state, key: jax.Array, num: int) -> tuple[np.ndarray, np.ndarray]:
-    """`num` generated images (uint8) and the class each was drawn for, labels from the GAN's own prior."""
+def generated(gan, state, key: jax.Array, num: int, samplers: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`num` generated images (uint8) and the class each was drawn for, labels from the GAN's own prior.
+
+    `samplers` ({batch size: jitted sampler of this `gan`}, filled here) lets calls on one GAN share compilations.
+    """
     if num == 0:
         return np.zeros((0, *gan.image_shape), np.uint8), np.zeros((0,), np.int32)
-    images, labels, _ = evaluation.generate(gan, state, key, num)
+    sampler = None
+    if samplers is not None:
+        batch = min(evaluation.GENERATE_BATCH, num)
+        if batch not in samplers:
+            samplers[batch] = rejection.jitted_sampler(gan, batch)
+        sampler = samplers[batch]
+    images, labels, _ = evaluation.generate(gan, state, key, num, sampler=sampler)
     return to_uint8(images), labels.astype(np.int32)
 
 
@@ -86,12 +96,13 @@ class TrainingSet:
     num_generated: int  # the first num_generated rows are generated
 
 
-def mixed_training_set(gan, state, real: data.Dataset, fraction: float, num_train: int, seed: int) -> TrainingSet:
+def mixed_training_set(gan, state, real: data.Dataset, fraction: float, num_train: int, seed: int,
+                       samplers: dict | None = None) -> TrainingSet:
     """round(fraction * num_train) generated images + the rest real (the first rows of a seed-`seed` permutation)."""
     num_generated = int(round(fraction * num_train))
     rows = np.random.default_rng(seed).permutation(real.size)[:num_train - num_generated]
     fake_images, fake_labels = generated(gan, state, jax.random.fold_in(jax.random.PRNGKey(seed), GENERATED_STREAM),
-                                         num_generated)
+                                         num_generated, samplers)
     return TrainingSet(np.concatenate([fake_images, real.images[rows]]),
                        np.concatenate([fake_labels, real.labels[rows]]).astype(np.int32), rows, num_generated)
 
@@ -113,14 +124,12 @@ def train_classifiers(images: np.ndarray, labels: np.ndarray, seeds: Sequence[in
             init_params=None if init is None else jax.tree_util.tree_map(lambda p: p[i], init))[1]
             for i, s in enumerate(seeds)]
         return jax.tree_util.tree_map(lambda *p: jnp.stack(p), *runs)
-    run = evaluator_lib.classifier_training(images.shape[-4], num_classes, settings)
+    run, epoch = vmapped_training(images.shape[-4], num_classes, settings, shared)
     keys = jax.vmap(lambda s: jax.random.split(jax.random.PRNGKey(s)))(jnp.asarray(seeds))
     k_init, k_train = keys[:, 0], keys[:, 1]
     params, opt_state = jax.vmap(lambda k: run.init(k, images.shape[-3:]))(k_init)
     if init is not None:
         params, opt_state = init, jax.vmap(run.tx.init)(init)
-    data_axis = None if shared else 0
-    epoch = jax.jit(jax.vmap(run.epoch, in_axes=(0, 0, data_axis, data_axis, 0)))
     images, labels = jax.device_put(images), jax.device_put(labels.astype(np.int32))
     for e in range(run.epochs):
         params, opt_state, _ = epoch(params, opt_state, images, labels,
@@ -128,9 +137,26 @@ def train_classifiers(images: np.ndarray, labels: np.ndarray, seeds: Sequence[in
     return params
 
 
+@functools.lru_cache(maxsize=8)
+def vmapped_training(num_examples: int, num_classes: int, settings: evaluator_lib.Settings,
+                     shared: bool) -> tuple[evaluator_lib.ClassifierTraining, Any]:
+    """(the training run, its epoch vmapped over seeds and jitted): built once per recipe, so that every
+    fraction (and every generator a caller compares) trains through one compilation. `shared`: one data set for
+    every seed (else one per seed)."""
+    run = evaluator_lib.classifier_training(num_examples, num_classes, settings)
+    data_axis = None if shared else 0
+    return run, jax.jit(jax.vmap(run.epoch, in_axes=(0, 0, data_axis, data_axis, 0)))
+
+
+@functools.lru_cache(maxsize=8)
+def predictor(module) -> Any:
+    """Jitted `(stacked params, images [B, ...] in [-1, 1]) -> predicted classes [S, B]`, once per module."""
+    return jax.jit(jax.vmap(lambda p, x: jnp.argmax(module.apply({"params": p}, x)[0], -1), (0, None)))
+
+
 def accuracies(module, params: Any, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Test accuracy `[S]` of the stacked classifiers `params` on `images [N, ...]` uint8 with `labels [N]`."""
-    predict = jax.jit(jax.vmap(lambda p, x: jnp.argmax(module.apply({"params": p}, x)[0], -1), (0, None)))
+    predict = predictor(module)
     correct = np.zeros(jax.tree_util.tree_leaves(params)[0].shape[0])
     for start in range(0, len(images), PREDICT_BATCH):
         x = data.scale_images(jnp.asarray(images[start:start + PREDICT_BATCH]))
@@ -145,9 +171,10 @@ def run_synthetic(gan, state, splits: RealSplits, fractions: Sequence[float], nu
     """One row per fraction: test accuracies per seed (and after fine-tuning on `splits.val` with `finetune`)."""
     num_classes = splits.train.num_classes
     module = evaluator_lib.build_module(settings, num_classes)
+    samplers: dict = {}  # this GAN's jitted samplers, shared by every fraction and seed
     rows = []
     for fraction in fractions:
-        sets = [mixed_training_set(gan, state, splits.train, fraction, num_train, s) for s in seeds]
+        sets = [mixed_training_set(gan, state, splits.train, fraction, num_train, s, samplers) for s in seeds]
         params = train_classifiers(np.stack([t.images for t in sets]), np.stack([t.labels for t in sets]), seeds,
                                    num_classes, settings, use_vmap=use_vmap)
         acc = accuracies(module, params, splits.test.images, splits.test.labels)
