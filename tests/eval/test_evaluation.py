@@ -13,6 +13,7 @@ import pytest
 from conftest import tiny_config
 
 from jaxgan import metrics
+from jaxgan.metrics import modes
 from jaxgan.eval import baselines
 from jaxgan.data import datasets as data
 from jaxgan.core import build_gan
@@ -93,7 +94,9 @@ def test_image_metrics_are_the_metric_functions_fields():
                     **metrics.density_coverage(real, feats, k=5), num_samples=40, num_real=40, num_reference=60,
                     conditional=True, label_purity=metrics.label_purity(probs, labels),
                     class_accuracy=metrics.class_accuracy(probs, labels),
-                    per_class_accuracy=[float(a) for a in metrics.per_class_accuracy(probs, labels, 3)])
+                    per_class_accuracy=[float(a) for a in metrics.per_class_accuracy(probs, labels, 3)],
+                    classes_found=float(modes.classes_found(probs)),
+                    class_histogram=[round(float(h), 5) for h in modes.class_histogram(probs)])
     assert out == expected
     unconditional = evaluation.image_metrics(evaluator, ref, images, labels, key=key)
     assert set(out) - set(unconditional) == {"class_accuracy", "per_class_accuracy"}

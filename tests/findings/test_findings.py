@@ -62,6 +62,7 @@ def test_quick_finding_writes_rows_report_curves_and_grids(quick_run, tiny_idx_d
     assert not (folder.parent / "vanilla_tricks.partial").exists()
 
 
+@pytest.mark.slow  # a second quick run (~1 min)
 def test_quick_rerun_resumes_and_rewrites_the_same_rows(quick_run, tiny_idx_dir, tmp_path_factory):
     """Training workdirs are keyed by recipe: a second run trains nothing new and judges to the same numbers."""
     folder, _ = quick_run

@@ -29,6 +29,7 @@ def quick(tiny_idx_dir, tmp_path_factory):
     return ctx, ps.FINDING.execute(ctx)
 
 
+@pytest.mark.slow  # its quick run (~1-2 min); CI runs vanilla_tricks' quick end to end
 def test_quick_times_the_same_members_both_ways_in_alternating_order(quick, tiny_idx_dir):
     ctx, rows = quick
     sweep, plan = ps.QUICK.sweeps[0], ps.QUICK
@@ -55,6 +56,7 @@ def test_quick_times_the_same_members_both_ways_in_alternating_order(quick, tiny
     assert os.listdir(ctx.runs) == []  # every timed workdir was fresh and is gone
 
 
+@pytest.mark.slow  # its quick run (~1-2 min); CI runs vanilla_tricks' quick end to end
 def test_quick_report_is_written_and_recomputed_from_the_rows(quick, tmp_path):
     ctx, rows = quick
     results = str(tmp_path / "population_sweep")
@@ -78,6 +80,7 @@ def timed(rows, population_walls, one_walls, load=0.5):
     return out
 
 
+@pytest.mark.slow  # its quick run (~1-2 min); CI runs vanilla_tricks' quick end to end
 def test_analyze_agrees_only_when_the_population_is_faster_in_every_repeat(quick):
     _, rows = quick
     agree = ps.analyze(timed(rows, [10.0, 12.0], [20.0, 20.0]))
@@ -86,6 +89,7 @@ def test_analyze_agrees_only_when_the_population_is_faster_in_every_repeat(quick
     assert ps.analyze(timed(rows, [30.0, 25.0], [20.0, 20.0])).verdict.startswith("disagree")
 
 
+@pytest.mark.slow  # its quick run (~1-2 min); CI runs vanilla_tricks' quick end to end
 def test_analyze_gives_no_verdict_for_a_busy_machine(quick):
     _, rows = quick
     busy = timed(rows, [10.0, 12.0], [20.0, 20.0])

@@ -66,6 +66,7 @@ def test_precheck_names_the_zoo_command(tmp_path, tiny_idx_dir, monkeypatch):
         finding.FINDING.check(context(tiny_idx_dir, tmp_path))
 
 
+@pytest.mark.slow  # ~1 min of compiles; the mixing test stays in CI
 def test_precheck_refuses_an_unfinished_run(zoo_root, tmp_path, tiny_idx_dir, monkeypatch):
     """A run whose recipe asks for more steps than its last checkpoint holds (still training) is refused."""
     read_meta = load.read_meta
@@ -80,6 +81,7 @@ def test_precheck_refuses_an_unfinished_run(zoo_root, tmp_path, tiny_idx_dir, mo
         finding.FINDING.check(context(tiny_idx_dir, tmp_path))
 
 
+@pytest.mark.slow  # ~1 min of compiles; the mixing test stays in CI
 def test_run_analyze_publish(zoo_root, tmp_path, tiny_idx_dir, monkeypatch):
     monkeypatch.setenv(finding.RUNS_ENV, zoo_root)
     ctx = context(tiny_idx_dir, tmp_path)
