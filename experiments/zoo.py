@@ -367,9 +367,12 @@ def table(root: str, link_from: str = REPO) -> str:
             else:
                 stale = any(trained(r["recipe"]["config"]) != trained(json.loads(config.to_json())) for r in rows)
                 grid = os.path.relpath(os.path.join(folder, rows[0]["grid"]), link_from)
-                minutes = [r["wall_seconds_per_member"] / 60 for r in rows]
+                # A wall time is a timing only when nothing else ran: 1-minute load <= 1.0 before and after.
+                busy = max(rows[0]["load_average_before_training"][0], rows[0]["load_average_after_training"][0])
+                minutes = [r["wall_seconds_per_member"] / 60 for r in rows] if busy <= 1.0 else []
                 cells = [f"`{variant}`", what, scale + (" (stale)" if stale else ""), report, str(len(rows)),
-                         str(rows[0]["steps"]), str(rows[0]["batch_size"]), spread(minutes[:1], 1),
+                         str(rows[0]["steps"]), str(rows[0]["batch_size"]),
+                         spread(minutes[:1], 1) if minutes else f"busy (load {busy:g})",
                          *(spread([r["evaluation"].get(k) for r in rows], d) for k, _, d in HEADLINE),
                          f"[grid]({grid})"]
             lines.append("| " + " | ".join(cells) + " |")

@@ -38,8 +38,8 @@ def scales() -> dict[str, Scale]:
     return dict(
         cpu=Scale({"steps": epochs_to_steps(40, 25), **FAST_HOST}, report=report, departs={
             "steps": "seed 004: 300 epochs at batch 25 = 720,000 steps; 40 epochs (96,000 steps). A first zoo run "
-                     "of 200 epochs (3 seeds as one population) ran ~83 steps/s beside other jobs, ~95 min in all, "
-                     "and was stopped at 150,000 steps: its FID against the test digits had risen from 205 (48,000 "
+                     "of 200 epochs (3 seeds as one population), made beside other jobs, was too slow for the cpu "
+                     "budget and was stopped at 150,000 steps: its FID against the test digits had risen from 205 (48,000 "
                      "steps) to 284 (144,000) while D's accuracy reached 0.997"}),
         seed=Scale({"steps": epochs_to_steps(300, 25), **FAST_HOST}, report=report),
     )
