@@ -9,7 +9,7 @@ Table 2 gives 82.6% at batch 25 and 85.9% at both rates 0.002 without naming the
 seed's: the latent size (100), Adam's betas (0.5, 0.999), no virtual batch norm, and the default number of
 steps.
 
-Without early stopping (seed 004 uses it, section 2) this pair does not hold its best state on our 5,000 training
+Without early stopping (seed 004 uses it, section 2.1) this pair does not hold its best state on our 5,000 training
 digits: in the zoo (`experiments/results/zoo/cgan_mlp/`) class accuracy peaks near 10,000-20,000 steps and then
 falls as D wins; with D's rate at 2e-4 (seed 004's other good setting) it peaks higher and still collapses
 (`experiments/results/probes/cgan_mlp/`).

@@ -1,6 +1,6 @@
-"""Finding 7 (`population_sweep`): its quick run on the tiny IDX set times the sweep both ways, alternating the
-order, records the machine and its load, and `analyze` judges the rows (never the timings themselves: they
-depend on the machine, so only the verdict's logic on given numbers is checked)."""
+"""Finding 7 (`population_sweep`): its quick run on the tiny IDX set (-m slow) times the sweep both ways,
+alternating the order, and records the machine and its load; `analyze` judges made-up rows (never the timings
+themselves: they depend on the machine, so only the verdict's logic on given numbers is checked)."""
 
 from __future__ import annotations
 
@@ -69,30 +69,28 @@ def test_quick_report_is_written_and_recomputed_from_the_rows(quick, tmp_path):
     assert ps.analyze(rows).verdict in text and (tmp_path / "population_sweep" / "report.md").exists()
 
 
-def timed(rows, population_walls, one_walls, load=0.5):
-    """The rows with the given wall times per repeat and the given load before every call."""
-    out = []
-    for row in copy.deepcopy(rows):
-        walls = one_walls if row["way"] == ps.ONE_AT_A_TIME else population_walls
-        row["wall_seconds"] = walls[row["repeat"]]
-        row["load_average_before"] = [load, load, load]
-        out.append(row)
-    return out
+def timed(population_walls, one_walls, load=0.5):
+    """Made-up rows of one sweep (no training): the default population and one at a time, one row each per
+    repeat, with the given wall times and the given load before every call."""
+    setup = dict(arm="s", variant="vanilla", sweep=["discriminator.dropout", [0.0, 0.3]], seeds=2, members=4,
+                 steps_per_member=8, batch_size=16, steps_per_call=4, overrides={}, about="made up",
+                 data=dict(name="idx:tiny", split="train", size=64), machine=dict(device="cpu", cores=2),
+                 to_first_chunk_seconds=1.0, steady_member_steps_per_second=10.0, others_cores=0.0)
+    ways = ((f"population:{ps.DEFAULT_BACKEND}", "vmap", population_walls), (ps.ONE_AT_A_TIME, "loop", one_walls))
+    return [dict(setup, way=way, backend=backend, repeat=repeat, wall_seconds=walls[repeat],
+                 load_average_before=[load, load, load])
+            for repeat in range(len(one_walls)) for way, backend, walls in ways]
 
 
-@pytest.mark.slow  # its quick run (~1-2 min); CI runs vanilla_tricks' quick end to end
-def test_analyze_agrees_only_when_the_population_is_faster_in_every_repeat(quick):
-    _, rows = quick
-    agree = ps.analyze(timed(rows, [10.0, 12.0], [20.0, 20.0]))
+def test_analyze_agrees_only_when_the_population_is_faster_in_every_repeat():
+    agree = ps.analyze(timed([10.0, 12.0], [20.0, 20.0]))
     assert agree.verdict.startswith("agree") and "0.55 (0.50-0.60)" in agree.result
-    assert ps.analyze(timed(rows, [10.0, 25.0], [20.0, 20.0])).verdict.startswith("can't tell")
-    assert ps.analyze(timed(rows, [30.0, 25.0], [20.0, 20.0])).verdict.startswith("disagree")
+    assert ps.analyze(timed([10.0, 25.0], [20.0, 20.0])).verdict.startswith("can't tell")
+    assert ps.analyze(timed([30.0, 25.0], [20.0, 20.0])).verdict.startswith("disagree")
 
 
-@pytest.mark.slow  # its quick run (~1-2 min); CI runs vanilla_tricks' quick end to end
-def test_analyze_gives_no_verdict_for_a_busy_machine(quick):
-    _, rows = quick
-    busy = timed(rows, [10.0, 12.0], [20.0, 20.0])
+def test_analyze_gives_no_verdict_for_a_busy_machine():
+    busy = timed([10.0, 12.0], [20.0, 20.0])
     busy[-1]["load_average_before"] = [1.5, 1.0, 1.0]
     assert ps.analyze(busy).verdict.startswith("measured busy: no verdict")
 
