@@ -1,9 +1,11 @@
-"""`python -m experiments.findings --finding=NAME [--quick]` and `--table`: see the package docstring.
+"""`python -m experiments.findings --finding=NAME [--quick | --reanalyze]` and `--table`: see the package docstring.
 
 A full run writes `--results/NAME/` (committed: results.jsonl, report.md, curves.png, grids); `--quick` (a few
 minutes, CI-sized) writes under `runs/findings_quick/` unless `--results` is given. Training workdirs go to
 `--runs/NAME/` and resume where they stopped. Every metric compares with `--reference` (default: the 10,000
 real MNIST test digits); a reference equal to the training data is refused before anything trains.
+`--reanalyze` rewrites a committed report.md from its committed rows, without training (a test checks that
+every committed report is current).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ README = os.path.join(provenance.REPO, "experiments", "README.md")
 flags.DEFINE_enum("finding", None, list(findings.NAMES), "The finding to train and judge.")
 flags.DEFINE_bool("quick", False, "A few minutes, CI-sized: checks the pipeline, proves nothing.")
 flags.DEFINE_bool("table", False, "Print the verdict table from the committed results and exit.")
+flags.DEFINE_bool("reanalyze", False, "With --finding: rewrite its committed report.md from its committed rows "
+                  "(no training), after a change to its analysis.")
 flags.DEFINE_string("table_out", None, "--table: also write it into this file between its markers.")
 flags.DEFINE_string("results", None, f"Results root (default {os.path.relpath(RESULTS, provenance.REPO)}; "
                                      "with --quick, runs/findings_quick/results).")
@@ -63,6 +67,13 @@ def main(argv: list[str]) -> None:
         print(text, end="")
         return
     finding = findings.get(FLAGS.finding)
+    if FLAGS.reanalyze:
+        try:
+            text = report.rewrite_report(finding, os.path.join(root, finding.name))
+        except (ValueError, OSError) as e:
+            cli.fail(str(e))
+        print(text.split("## Setup")[0], end="")
+        return
     command = "python -m experiments.findings " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     try:
         reference = heldout.load_reference(FLAGS.reference, FLAGS.reference_split)

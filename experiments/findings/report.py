@@ -40,6 +40,7 @@ def publish(finding: Finding, rows: Rows, ctx: Context, results: str) -> str:
 
     with open(os.path.join(ctx.results, RESULTS), "w") as f:
         f.writelines(to_json(row) + "\n" for row in rows)
+    rows = read_rows(ctx.results)  # the report is made from the rows as committed (JSON: tuples become lists)
     curves = figures.curves(rows, list(finding.curve_metrics) + [k.split("/")[-1] for k in finding.extra_curve],
                             os.path.join(ctx.results, "curves.png"), log=finding.log_curves)
     text = report_md(finding, rows, curves is not None)
@@ -47,6 +48,18 @@ def publish(finding: Finding, rows: Rows, ctx: Context, results: str) -> str:
         f.write(text)
     shutil.rmtree(results, ignore_errors=True)
     os.replace(ctx.results, results)
+    return text
+
+
+def rewrite_report(finding: Finding, results: str) -> str:
+    """Rewrites `results`/report.md from its committed rows (no training), after a change to the finding's analysis
+    or wording; the rows and figures stay as they are. Returns the report's text."""
+    rows = read_rows(results)
+    if not rows:
+        raise ValueError(f"{results}: no {RESULTS} to analyze (run the finding first)")
+    text = report_md(finding, rows, os.path.exists(os.path.join(results, "curves.png")))
+    with open(os.path.join(results, "report.md"), "w") as f:
+        f.write(text)
     return text
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -140,6 +141,34 @@ def test_verdict_table_is_deterministic_and_experiments_readme_holds_it():
     assert readme[begin:end].strip("\n") == text.strip("\n"), (
         "experiments/README.md's verdict table is stale: python -m experiments.findings --table "
         "--table_out=experiments/README.md")
+
+
+@pytest.mark.parametrize("name", findings.NAMES)
+def test_committed_reports_are_recomputed_from_their_rows(name):
+    """Each committed report.md is what the finding's analysis makes of its committed rows today."""
+    folder = os.path.join(ROOT, "experiments", "results", "findings", name)
+    rows = report.read_rows(folder)
+    if not rows:
+        pytest.skip(f"{name} has no committed results")
+    finding = findings.get(name)
+    with open(os.path.join(folder, "report.md")) as f:
+        assert f.read() == report.report_md(finding, rows, os.path.exists(os.path.join(folder, "curves.png"))), (
+            f"{name}'s report.md is stale: python -m experiments.findings --finding={name} --reanalyze")
+
+
+def test_reanalyze_rewrites_the_report_from_the_rows_and_refuses_a_folder_without_rows(quick_run, tmp_path):
+    folder, _ = quick_run
+    copy = tmp_path / "results" / "vanilla_tricks"
+    shutil.copytree(folder, copy)
+    expected = (copy / "report.md").read_text()
+    (copy / "report.md").write_text("stale\n")
+    args = ["--finding=vanilla_tricks", "--reanalyze", f"--results={tmp_path / 'results'}"]
+    result = run(*args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (copy / "report.md").read_text() == expected
+    shutil.rmtree(copy)
+    result = run(*args)
+    assert result.returncode == 2 and "no results.jsonl" in result.stderr.strip().splitlines()[-1]
 
 
 def test_scale_flags_replace_the_findings_own(tmp_path):
