@@ -45,7 +45,9 @@ def scales() -> dict[str, Scale]:
             "steps": "seed 003: 30 epochs at batch 32 = 56,250 steps",
             "generator.channels": "seed 003: 285,375 G parameters (widths 40-40 here); 16-16 has 97,253",
             "discriminator.channels": "seed 003: 618,751 D parameters (widths 64-128-136 here); 16-16-16 has "
-                                      "13,893 (16 GFLOP per step, ~10 minutes for 3,000 steps)",
+                                      "13,893 (16 GFLOP per step; at the ~29 GFLOP/s the full widths reach idle, "
+                                      "benchmarks/RESULTS.md, 3,000 steps take ~28 minutes or more: over the cpu "
+                                      "scale's 20-minute budget until it is resized from a measurement)",
             "optim.generator.learning_rate": "seed 003: 2e-5; 2e-4 (its Table 1 reference CGAN's G rate), "
                                              "since 2e-5 barely moves G in 3,000 updates"}),
         seed=Scale({"steps": epochs_to_steps(30, 32), "generator.channels": (40, 40),
