@@ -40,16 +40,15 @@ def scales() -> dict[str, Scale]:
     report = "seed 003, Table 1"
     seed_widths = "seed 003 gives parameter counts only (G 285,375, D 618,751); these widths match them"
     return dict(
-        cpu=Scale({"steps": 3_000, "generator.channels": (16, 16), "discriminator.channels": (16, 16, 16),
+        cpu=Scale({"steps": 2_200, "generator.channels": (16, 16), "discriminator.channels": (16, 16, 16),
                    "optim.generator.learning_rate": 2e-4}, report=report, departs={
             "steps": "seed 003: 30 epochs at batch 32 = 56,250 steps",
             "generator.channels": "seed 003: 285,375 G parameters (widths 40-40 here); 16-16 has 97,253",
             "discriminator.channels": "seed 003: 618,751 D parameters (widths 64-128-136 here); 16-16-16 has "
-                                      "13,893 (16 GFLOP per step; at the ~29 GFLOP/s the full widths reach idle, "
-                                      "benchmarks/RESULTS.md, 3,000 steps take ~28 minutes or more: over the cpu "
-                                      "scale's 20-minute budget until it is resized from a measurement)",
+                                      "13,893 (16 GFLOP per step; 2.07 steps/s alone on the 2-core EPYC at load 0.83, "
+                                      "so 2,200 steps train in ~18 minutes)",
             "optim.generator.learning_rate": "seed 003: 2e-5; 2e-4 (its Table 1 reference CGAN's G rate), "
-                                             "since 2e-5 barely moves G in 3,000 updates"}),
+                                             "since 2e-5 barely moves G in 2,200 updates"}),
         seed=Scale({"steps": epochs_to_steps(30, 32), "generator.channels": (40, 40),
                     "discriminator.channels": (64, 128, 136)}, report=report,
                    ours={"generator.channels": seed_widths, "discriminator.channels": seed_widths}),
