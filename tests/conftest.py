@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import os
 import pathlib
+import shutil
+import tempfile
 
 import numpy as np
 import pytest
@@ -13,6 +15,27 @@ from jaxgan import configs
 
 SHARED_DATA = pathlib.Path(os.environ.get("JAXGAN_SHARED_DATA",
                                           pathlib.Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+
+
+def pytest_configure(config):
+    """One persistent XLA compilation cache for the whole session, shared by the xdist workers and the CLIs the
+    tests start (they inherit the environment): the suite compiles the same tiny programs in many tests, and on 2
+    cores compiling is about half of its time. Results are the same either way (the cache stores the compiled
+    executable). A cache the user set is left alone; ours is removed at the end."""
+    import jax
+
+    if not hasattr(config, "workerinput") and "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = config._jaxgan_cache = tempfile.mkdtemp(prefix="jaxgan_xla_")
+        os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        jax.config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"])
+        jax.config.update("jax_persistent_cache_min_compile_time_secs",
+                          float(os.environ.get("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", 1.0)))
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_jaxgan_cache", None):
+        shutil.rmtree(config._jaxgan_cache, ignore_errors=True)
 
 
 def write_idx(folder: pathlib.Path, split_prefix: str, images: np.ndarray, labels: np.ndarray,
