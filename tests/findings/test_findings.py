@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from experiments import findings
-from experiments.findings import report, stats, vanilla_tricks
+from experiments.findings import cgan_advantage, report, stats, vanilla_tricks
 from experiments.findings.protocol import Scale
 from jaxgan.run import validate
 
@@ -128,6 +128,26 @@ def test_vanilla_tricks_verdict_follows_the_seed_ranges():
     worse = fake_rows({"base, dropout=0": [300, 320, 310], "base, dropout=0.3": [100, 110, 120],
                        "g2": [50, 60, 55], "diffaug": [70, 75, 80]})
     assert vanilla_tricks.analyze(worse).verdict.startswith("disagree")
+
+
+def cgan_rows(accuracy: dict[str, list[float]], fid: dict[str, list[float]]) -> list[dict]:
+    """Rows as cgan_advantage writes them, with only the fields its analysis reads."""
+    return [dict(arm=arm, settings={}, seed=seed, steps=600, seeds=len(values), curve=[], d_accuracy=[],
+                 training_data={"name": "mnist"}, final=dict(fid=f, class_accuracy=a, recall=0.5, coverage=0.5))
+            for arm, values in accuracy.items() for seed, (a, f) in enumerate(zip(values, fid[arm]))]
+
+
+def test_cgan_advantage_judges_only_arms_that_learned_their_labels():
+    fid = {"adv9": [250, 260, 270], "adv1": [300, 350, 400], "adaptive": [300, 310, 320], "proj": [200, 210, 255]}
+    at_chance = cgan_advantage.analyze(cgan_rows({arm: [0.11, 0.12, 0.13] for arm in fid}, fid)).verdict
+    assert at_chance.startswith("can't tell at this scale: no arm learned its labels (class accuracy at most 0.13")
+    assert "advantage 9 has lower FID than advantage 1" in at_chance and "FID within the spread of" in at_chance
+    learned = {"adv1": [0.5, 0.55, 0.6], "adv9": [0.7, 0.75, 0.8], "adaptive": [0.6] * 3, "proj": [0.85, 0.9, 0.95]}
+    assert cgan_advantage.analyze(cgan_rows(learned, fid)).verdict.startswith("agree")
+    overlap = cgan_advantage.analyze(cgan_rows({**learned, "proj": [0.75, 0.8, 0.85]}, fid)).verdict
+    assert overlap.startswith("can't tell at this scale: class accuracy of advantage 9 vs 1 higher")
+    worse = cgan_advantage.analyze(cgan_rows({**learned, "proj": [0.3, 0.35, 0.4]}, fid)).verdict
+    assert worse.startswith("disagree") and "concatenation lower" in worse
 
 
 def test_verdict_table_is_deterministic_and_experiments_readme_holds_it():
