@@ -32,11 +32,11 @@ def _count(tree) -> int:
 def test_dcgan_shapes_parameter_counts_and_dcgan_init():
     g, d = DCGANGenerator((28, 28, 1)), DCGANDiscriminator()
     z = jax.random.normal(jax.random.PRNGKey(0), (5, 100))
-    g_vars = g.init(jax.random.PRNGKey(1), z)
-    x = g.apply(g_vars, z)
+    g_vars = jax.jit(g.init)(jax.random.PRNGKey(1), z)  # jitted: op-by-op initialisation is several times slower
+    x = jax.jit(g.apply)(g_vars, z)
     assert x.shape == (5, 28, 28, 1) and float(jnp.abs(x).max()) <= 1.0
-    d_vars = d.init(jax.random.PRNGKey(2), x)
-    logits, features = d.apply(d_vars, x)
+    d_vars = jax.jit(d.init)(jax.random.PRNGKey(2), x)
+    logits, features = jax.jit(d.apply)(d_vars, x)
     assert logits.shape == (5, 1) and features.shape == (5, 4 * 4 * 128)
     # G: dense 100 -> 7*7*128, BN(128), convT 128 -> 64 (4x4), BN(64), convT 64 -> 1; D: convs 1->32->64->128,
     # BN(64), BN(128), dense 2048 -> 1.
@@ -47,10 +47,10 @@ def test_dcgan_shapes_parameter_counts_and_dcgan_init():
     assert abs(kernel.std() - 0.02) < 0.001 and abs(kernel.mean()) < 0.001  # DCGAN's N(0, 0.02)
     # Other image shapes: any H x W x C (odd sizes are cropped from the upsampled grid).
     g3 = DCGANGenerator((30, 26, 3), channels=(16, 8, 4))
-    x3 = g3.apply(g3.init(jax.random.PRNGKey(1), z), z)
+    x3 = jax.eval_shape(lambda z: g3.apply(g3.init(jax.random.PRNGKey(1), z), z), z)
     assert x3.shape == (5, 30, 26, 3)
     d3 = DCGANDiscriminator(channels=(8, 16))
-    assert d3.apply(d3.init(jax.random.PRNGKey(2), x3), x3)[1].shape == (5, 8 * 7 * 16)
+    assert jax.eval_shape(lambda x: d3.apply(d3.init(jax.random.PRNGKey(2), x), x), x3)[1].shape == (5, 8 * 7 * 16)
 
 
 def test_batch_norm_updates_its_statistics_in_training_and_is_frozen_in_evaluation():
@@ -90,15 +90,16 @@ def test_virtual_batch_norm_reference_is_chosen_once_and_examples_are_independen
     config.generator.channels, config.discriminator.channels = (8, 4), (4, 8)
     config.generator.reference_size = config.discriminator.reference_size = 6  # <= batch size 8
     gan = build_gan(config, ds.image_shape, ds.num_classes, ds.size)
-    state0 = gan.init(jax.random.PRNGKey(0))
+    state0 = jax.jit(gan.init)(jax.random.PRNGKey(0))
     assert not state0.model_state["discriminator"]["vbn"]["reference"]["chosen"]
-    chunk = jax.jit(gan.train_chunk, static_argnums=3)  # jitted (not donating): un-jitted steps are slow
-    state1, _ = chunk(state0, images, labels, 1)
+    # One step per call, one compile (jitted, not donating: un-jitted steps are slow).
+    chunk = jax.jit(lambda state: gan.train_chunk(state, images, labels, 1))
+    state1, _ = chunk(state0)
     d_ref = state1.model_state["discriminator"]["vbn"]["reference"]
     # D's reference: the first 6 images of the first real batch (the initial epoch order's first batch).
     first_batch = data.gather_batch(images, labels, state0.data_order, 0, config.batch_size)[0]
     np.testing.assert_allclose(d_ref["reference"], first_batch[:6], atol=1e-6)  # the same scaled pixels
-    state3, _ = chunk(state1, images, labels, 2)
+    state3, _ = chunk(chunk(state1)[0])
     for net in ("generator", "discriminator"):
         jax.tree_util.tree_map(np.testing.assert_array_equal, state3.model_state[net]["vbn"],
                                state1.model_state[net]["vbn"])
