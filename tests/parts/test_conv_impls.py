@@ -35,20 +35,21 @@ def reference_conv_transpose(x, kernel, bias, stride):
 def check_layer(layer, reference, k, s, b, h, w, cin, cout):
     """The layer's output and its gradients (w.r.t. input, kernel, bias, under a random cotangent) equal the
     reference's within float32 rounding."""
-    keys = jax.random.split(jax.random.PRNGKey(k * 100 + s * 10 + cin), 4)
-    x = jax.random.normal(keys[0], (b, h, w, cin))
-    kernel = jax.random.normal(keys[1], (k, k, cin, cout)) / (k * k * cin) ** 0.5
-    bias = jax.random.normal(keys[2], (cout,))
+    rng = np.random.default_rng(k * 100 + s * 10 + cin)
+    normal = lambda *shape: rng.standard_normal(shape, dtype=np.float32)
+    x, kernel, bias = normal(b, h, w, cin), normal(k, k, cin, cout) / np.float32(k * k * cin) ** 0.5, normal(cout)
     apply = lambda x, kernel, bias: layer.apply({"params": {"kernel": kernel, "bias": bias}}, x)
     ref = functools.partial(reference, stride=s)
-    out = apply(x, kernel, bias)
-    expected = ref(x, kernel, bias)
+    cotangent = normal(*jax.eval_shape(ref, x, kernel, bias).shape)
+
+    @jax.jit  # both sides in one compiled program, as in training (op by op, the test would compile each op)
+    def outputs_and_gradients(x, kernel, bias):
+        loss = lambda f: lambda *args: jnp.sum(f(*args) * cotangent)
+        return [(f(x, kernel, bias), jax.grad(loss(f), argnums=(0, 1, 2))(x, kernel, bias)) for f in (apply, ref)]
+
+    (out, grads), (expected, expected_grads) = outputs_and_gradients(x, kernel, bias)
     assert out.shape == expected.shape
     np.testing.assert_allclose(out, expected, atol=2e-6, rtol=1e-5)
-    cotangent = jax.random.normal(keys[3], expected.shape)
-    loss = lambda f: lambda *args: jnp.sum(f(*args) * cotangent)
-    grads = jax.grad(loss(apply), argnums=(0, 1, 2))(x, kernel, bias)
-    expected_grads = jax.grad(loss(ref), argnums=(0, 1, 2))(x, kernel, bias)
     for name, got, want in zip(("input", "kernel", "bias"), grads, expected_grads):
         np.testing.assert_allclose(got, want, atol=2e-5, rtol=1e-5, err_msg=f"gradient w.r.t. {name}")
 
