@@ -128,15 +128,7 @@ class GAN:
 
     # --------------------------------------------------------------------------------------------- state
     def init(self, key: jax.Array) -> TrainState:
-        """A fresh train state; all randomness from `key`. One compiled program (traced once per GAN; inlined
-        when called under a trace): op by op, initialising a network dispatches and compiles every small op."""
-        return self._compiled_init(key)
-
-    @functools.cached_property
-    def _compiled_init(self) -> Callable[[jax.Array], TrainState]:
-        return jax.jit(self._init)
-
-    def _init(self, key: jax.Array) -> TrainState:
+        """A fresh train state; all randomness from `key`."""
         k_prior, k_gen, k_disc = jax.random.split(key, 3)
         prior_vars = self.prior.init({"params": k_prior, "dropout": k_prior}, k_prior, 2)
         z, y = self.prior.apply(prior_vars, k_prior, 2, rngs={"dropout": k_prior})
