@@ -112,9 +112,9 @@ def start_distributed() -> None:
 def main(argv: list[str]) -> None:
     if len(argv) > 1:
         cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
-    # imported late so that flag errors answer before TensorFlow loads
+    # imported late: flag and config errors answer before TensorFlow loads (the trainer's metric writers)
     from jaxgan import population
-    from jaxgan.run import trainer, validate
+    from jaxgan.run import validate
 
     workdir = FLAGS.workdir or f"runs/{FLAGS.variant}" + (f"_{FLAGS.scale}" if FLAGS.scale else "")
     try:
@@ -122,6 +122,8 @@ def main(argv: list[str]) -> None:
         # Every setting answers before a multi-host run connects, any data loads or any file is written.
         validate.validate(FLAGS.config, seeds=FLAGS.seeds, sweeps=sweeps, mesh=FLAGS.mesh, workdir=workdir)
         start_distributed()
+        from jaxgan.run import trainer
+
         trainer.train_and_evaluate(FLAGS.config, workdir, seeds=FLAGS.seeds, sweeps=sweeps, mesh=FLAGS.mesh)
     except (ValueError, FloatingPointError) as e:
         cli.fail(str(e))

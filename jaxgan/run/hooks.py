@@ -22,7 +22,6 @@ from typing import Any, Callable, Sequence, TextIO
 import jax
 import ml_collections
 import numpy as np
-from clu import metric_writers
 
 from jaxgan.population import fetch
 from jaxgan.population.population import Population
@@ -203,6 +202,8 @@ class MetricLog:
                 os.makedirs(d, exist_ok=True)
                 _drop_rows_after(os.path.join(d, "metrics.jsonl"), start)
             self.files = [open(os.path.join(d, "metrics.jsonl"), "a") for d in self.dirs]
+        from clu import metric_writers  # imports TensorFlow (seconds): only once a run really writes
+
         self.writers = [metric_writers.create_default_writer(d, just_logging=not main) for d in self.dirs]
         if start == 0:
             for writer, member in zip(self.writers, population.members):
