@@ -30,6 +30,7 @@ import os
 
 import jax
 import pytest
+from conftest import DEFAULT_OPTIMIZATION
 
 from jaxgan import configs
 from jaxgan.data import datasets as data
@@ -77,7 +78,8 @@ def train_and_judge(variant: str, steps: int, mnist: data.Dataset, context: eval
     key = jax.random.PRNGKey(0)
     images, labels = data.to_device(mnist)
     # The initial state comes out of the same compiled program (an op-by-op init costs more than the run).
-    initial, trained = jax.jit(lambda k, x, y: (gan.init(k), make_train(gan, steps)(k, x, y)[0]))(key, images, labels)
+    train = jax.jit(lambda k, x, y: (gan.init(k), make_train(gan, steps)(k, x, y)[0]))
+    initial, trained = train.lower(key, images, labels).compile(DEFAULT_OPTIMIZATION)(key, images, labels)
     return tuple(evaluation.evaluate_state(gan, state, "", None, NUM_SAMPLES, JUDGE_KEY, config=config,
                                            context=context) for state in (initial, trained))
 
@@ -118,7 +120,8 @@ def test_gm_gan_draws_each_components_class_and_mode_seeking_ends_its_collapse(m
     config = configs.get_config("gm_gan")
     pop = population.build(config, mnist.image_shape, mnist.num_classes, mnist.size, backend="vmap",
                            sweeps=[("g_regularizers.mode_seeking.weight", (1.0, 0.0))])
-    trained, _ = pop.jit_train_chunk(pop.init(), *pop.put_data(mnist.images, mnist.labels), MODE_SEEKING_STEPS)
+    args = (pop.init(), *pop.put_data(mnist.images, mnist.labels))
+    trained, _ = pop.jit_train_chunk.lower(*args, MODE_SEEKING_STEPS).compile(DEFAULT_OPTIMIZATION)(*args)
     gan = build_gan(config, mnist.image_shape, mnist.num_classes, mnist.size)
     judge = lambda state: evaluation.evaluate_state(gan, state, "", None, NUM_SAMPLES, JUDGE_KEY, config=config,
                                                     context=context)
