@@ -24,7 +24,7 @@ state (ratio 1, class accuracy at chance) fails every one.
 The margins were measured with XLA's default optimisation everywhere. The test session turns XLA's backend
 optimisation off (tests/conftest.py), so the training programs here compile at the default level
 (DEFAULT_OPTIMIZATION), while the evaluator's training and the judging now round slightly differently from the
-measurements (float rounding only; every margin above keeps its distance).
+measurements (float rounding only; the values under this setting were not re-measured, the tests passed).
 """
 
 from __future__ import annotations
