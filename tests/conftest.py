@@ -26,7 +26,7 @@ def pytest_configure(config):
     tests start (they inherit the environment): many tests compile the same tiny programs, and compiling was 55% of
     the quick finding's time under cProfile. Results are the same either way (the cache stores the compiled
     executable). A cache the user set (JAX_COMPILATION_CACHE_DIR) is left alone; ours is removed at the end."""
-    # XLA's backend (LLVM) optimisation off for the session, set before JAX starts and inherited by the xdist
+    # XLA's backend (LLVM) optimisation off for the session, set before JAX's backend starts and inherited by the xdist
     # workers and CLIs: the tests compile far more than they run. Measured beside a zoo run (load 3-4, ratios
     # only): tests/parts/test_spectral.py 73 s -> 34 s; a DCGAN's 30-step training program compiles in 12.8 s
     # instead of 27.2 s but runs 16.9 s instead of 6.4 s, so the learning tests compile their long training at

@@ -145,8 +145,8 @@ def test_sweep_applies_each_members_value(tiny, tiny_idx_dir):
         g = pop.member_state(state, i).params["generator"]
         moved = max_abs_diff(g, initial.params["generator"])
         assert (moved == 0.0) == (m.settings["optim.generator.learning_rate"] == 0.0)
-    # Members 1 and 2 each differ from member 0 in one swept field: each equals its own single run (a single
-    # run per member compiles anew; the other two add no case).
+    # Members 1 and 2 each set one swept field to its non-zero value: each equals its own single run. Members 0
+    # (both zero) and 3 (both set) are not run singly: a single run per member compiles anew.
     for i in (1, 2):
         single = single_run(config, ds, images, labels, config.seed, pop.members[i].settings)
         assert max_abs_diff(pop.member_state(state, i).params, single.params) < 1e-5
@@ -213,7 +213,7 @@ SHARDED = textwrap.dedent("""
         out[mesh] = dict(diff=max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(
             jax.tree_util.tree_leaves(st.members.params), jax.tree_util.tree_leaves(s.members.params))),
             devices_per_member=len(leaf.sharding.device_set) // 4 if mesh.startswith("pop:4") else None)
-    # A one-member run on 8 data devices against the unsharded population's member 0 (seed 0, lr 1e-4), which
+    # A one-member run on 8 data devices against the unsharded population's member 0 (the config's seed, lr 1e-4), which
     # equals its single run (test_member_i_equals_the_single_run_with_seed_plus_i).
     dp = population.build(config, ds.image_shape, 10, ds.size, sweeps=[sweeps[0][:1] + ((1e-4,),)], mesh="data:8")
     args = (dp.init(), *dp.put_data(ds.images, ds.labels))
