@@ -356,7 +356,7 @@ def monitors_cell(rows: list[dict[str, Any]]) -> str:
     """Each monitor's last logged value (e.g. `d_lipschitz_bound 1.7e+07`), mean (min-max) over seeds; "-" for
     none (or for results written before the zoo recorded them)."""
     names = sorted({name for r in rows for name in r.get("monitors", {})})
-    return "; ".join(f"{name} {spread([r.get('monitors', {}).get(name) for r in rows], 2, 'g')}"
+    return "; ".join(f"{name} {spread([r.get('monitors', {}).get(name) for r in rows], 3, 'g')}"
                      for name in names) or "-"
 
 
