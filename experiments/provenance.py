@@ -79,6 +79,17 @@ def read_curve(metrics_jsonl: str, fields: tuple[str, ...] = CURVE_FIELDS,
     return curve
 
 
+def last_logged(metrics_jsonl: str, prefix: str) -> dict[str, float]:
+    """The last value of every logged key that starts with `prefix` (e.g. "monitor/": a run's monitors at its
+    end), keyed without the prefix; {} when the file or the keys are absent."""
+    last = {}
+    if os.path.exists(metrics_jsonl):
+        with open(metrics_jsonl) as f:
+            for line in f:
+                last.update({k[len(prefix):]: v for k, v in json.loads(line).items() if k.startswith(prefix)})
+    return last
+
+
 def write_between(text: str, path: str, begin: str, end: str) -> None:
     """`text` into `path`: between the `begin` and `end` marker lines when the file has them, the whole file when
     it is new; ValueError for an existing file without them (never overwritten). Written atomically."""

@@ -17,9 +17,12 @@ unchanged one resumes). Each member is then evaluated as `python -m jaxgan.evalu
                             trained and which judged (name, split, size, sha256), steps, wall time, device,
                             load average before and after, the exact command, the git commit and the recipe;
                             `curve`: FID, precision, recall, coverage, classes found (and class accuracy) at
-                            `CURVE_POINTS` evaluations during training, on 2,000 samples against the same reference
+                            `CURVE_POINTS` evaluations during training, on 2,000 samples against the same reference,
+                            with the monitors logged at those steps; `monitors`: each monitor's last logged value
+                            (e.g. the critic's Lipschitz bound, seed 001's Figure 2)
     member_NNN_grid.png     one row per class (label-aware variants), else 64 samples
     member_NNN_losses.png   G's and D's losses and D's scores over training, and the curve (jaxgan.viz.plots)
+    member_NNN_MONITOR.png  each monitor against the step (e.g. `d_lipschitz_bound`: seed 001's Figure 2)
 
 A number is never written when the reference set is the data the GAN trained on (equal sha256s): the command
 refuses, before training, with one line and exit status 2. A variant whose results were made with the recipe,
@@ -47,8 +50,8 @@ import ml_collections
 from ml_collections import config_flags
 
 from experiments import provenance
-from experiments.provenance import (REPO, TEST_DIGITS, check_reference, git_commit, load_average, machine,
-                                    read_curve, training_identity)
+from experiments.provenance import (CURVE_FIELDS, REPO, TEST_DIGITS, check_reference, git_commit, last_logged,
+                                    load_average, machine, read_curve, training_identity)
 from jaxgan import configs
 from jaxgan.cli import common as cli
 
@@ -58,6 +61,7 @@ PER_CLASS = 8  # samples per row of a class grid
 SAMPLE_GRID = 64  # samples of an unconditional grid
 CURVE_POINTS = 10  # evaluations during training (against the reference): the metric-against-steps curve
 CURVE_SAMPLES = 2000  # samples per evaluation during training
+MONITOR = "monitor/"  # the prefix of the monitors' logged keys (e.g. seed 001's monitor/d_lipschitz_bound)
 JUDGE_SEED = 0  # jaxgan.evaluate's default --seed: the same samples as the CLI draws
 
 
@@ -256,9 +260,15 @@ def judge(job: Job, workdir: str, reference, num_samples: int, out_dir: str, *, 
         else:
             images.save_grid(np.asarray(jax.jit(gan.generate, static_argnums=2)(state, key, SAMPLE_GRID)),
                              stem + "_grid.png")
-        losses = plots.plot_training_curves(os.path.join(run.member_dir(i), "metrics.jsonl"), stem + "_losses.png")
+        logged = os.path.join(run.member_dir(i), "metrics.jsonl")
+        losses = plots.plot_training_curves(logged, stem + "_losses.png")
+        monitors = last_logged(logged, MONITOR)
+        monitor_plots = [plots.plot_monitor_history(logged, MONITOR + name, f"{stem}_{name}.png")
+                         for name in monitors]
+        curve = read_curve(logged, extra=tuple(MONITOR + name for name in monitors))
         results.append(dict(evaluation=result, member=i, seed=run.members[i].seed, step=run.step,
-                            curve=read_curve(os.path.join(run.member_dir(i), "metrics.jsonl")),
+                            curve=[p for p in curve if p.keys() & set(CURVE_FIELDS)],  # the evaluations' steps
+                            monitors=monitors, monitor_plots=[os.path.basename(p) for p in monitor_plots if p],
                             eval_wall_seconds=round(time.perf_counter() - t0, 1),
                             grid=os.path.basename(stem + "_grid.png"),
                             losses=os.path.basename(losses) if losses else None))
@@ -331,15 +341,23 @@ HEADLINE = (("fid", "FID", 1), ("precision", "precision", 3), ("recall", "recall
             ("class_accuracy", "class acc.", 3), ("classes_found", "classes found", 1))
 
 
-def spread(values: list[float], digits: int) -> str:
-    """`mean (min-max)` over seeds, or the one value; "-" when no member has the metric."""
+def spread(values: list[float], digits: int, kind: str = "f") -> str:
+    """`mean (min-max)` over seeds, or the one value, formatted `.{digits}{kind}`; "-" when no member has it."""
     values = [v for v in values if v is not None and math.isfinite(v)]
     if not values:
         return "-"
     mean = sum(values) / len(values)
     if len(values) == 1:
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+        return f"{mean:.{digits}{kind}}"
+    return f"{mean:.{digits}{kind}} ({min(values):.{digits}{kind}}-{max(values):.{digits}{kind}})"
+
+
+def monitors_cell(rows: list[dict[str, Any]]) -> str:
+    """Each monitor's last logged value (e.g. `d_lipschitz_bound 1.7e+07`), mean (min-max) over seeds; "-" for
+    none (or for results written before the zoo recorded them)."""
+    names = sorted({name for r in rows for name in r.get("monitors", {})})
+    return "; ".join(f"{name} {spread([r.get('monitors', {}).get(name) for r in rows], 3, 'g')}"
+                     for name in names) or "-"
 
 
 def trained(config_json: dict[str, Any]) -> dict[str, Any]:
@@ -352,7 +370,7 @@ def table(root: str, link_from: str = REPO) -> str:
     (a scale without results says "not run"; results made with another config than today's are marked stale).
     Grid links are relative to the folder `link_from`."""
     head = ["variant", "what it is", "scale", "report", "seeds", "steps", "batch", "min/member",
-            *(h for _, h, _ in HEADLINE), "grid"]
+            *(h for _, h, _ in HEADLINE), "monitors at the end", "grid"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for variant in configs.variants():
         for scale in configs.SCALES:
@@ -363,7 +381,7 @@ def table(root: str, link_from: str = REPO) -> str:
             what = configs.describe(variant).replace("|", "/") if scale == configs.SCALES[0] else "″"
             if not rows:
                 cells = [f"`{variant}`", what, scale, report, "-", str(config.steps), str(config.batch_size), "-",
-                         *(["not run"] + ["-"] * (len(HEADLINE) - 1)), "-"]
+                         *(["not run"] + ["-"] * len(HEADLINE)), "-"]
             else:
                 stale = any(trained(r["recipe"]["config"]) != trained(json.loads(config.to_json())) for r in rows)
                 grid = os.path.relpath(os.path.join(folder, rows[0]["grid"]), link_from)
@@ -374,7 +392,7 @@ def table(root: str, link_from: str = REPO) -> str:
                          str(rows[0]["steps"]), str(rows[0]["batch_size"]),
                          spread(minutes[:1], 1) if minutes else f"busy (load {busy:g})",
                          *(spread([r["evaluation"].get(k) for r in rows], d) for k, _, d in HEADLINE),
-                         f"[grid]({grid})"]
+                         monitors_cell(rows), f"[grid]({grid})"]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from flax import traverse_util
 
-from experiments import zoo
+from experiments import provenance, zoo
 from jaxgan import configs
 from jaxgan.core import build_gan
 from jaxgan.data import datasets as data
@@ -171,6 +171,32 @@ def test_table_shows_mean_and_range_over_seeds(zoo_run, dirs, tmp_path):
     zoo.write_table(text, str(readme))
     assert readme.read_text() == f"intro\n{zoo.TABLE_BEGIN}\n{text}{zoo.TABLE_END}\nend\n"
     assert zoo.table(str(dirs["results"])) == text  # deterministic
+
+
+def test_table_shows_each_monitors_last_value(zoo_run, tmp_path):
+    """Rows with monitors (the WGANs' Lipschitz bound) show each one's last value over seeds; the tiny cgan_mlp
+    run logs none, so its members record none and its row says "-"."""
+    assert all(r["monitors"] == {} and r["monitor_plots"] == [] for r in members(zoo_run))
+    row_of = lambda text: next(line for line in text.splitlines()  # noqa: E731
+                               if line.startswith(f"| `{VARIANT}` | ") and "| cpu" in line)
+    assert row_of(zoo.table(str(zoo_run.parent.parent))).endswith(" | - | [grid](" + os.path.relpath(
+        zoo_run / "member_000_grid.png", ROOT) + ") |")
+    copied = tmp_path / "results" / VARIANT / "cpu"
+    copied.mkdir(parents=True)
+    for i, bound in enumerate((1000.0, 3000.0)):
+        row = members(zoo_run)[i] | {"monitors": {"d_lipschitz_bound": bound, "d_grad_norm": 0.5}}
+        (copied / f"member_{i:03d}.json").write_text(json.dumps(row))
+    assert " | d_grad_norm 0.5 (0.5-0.5); d_lipschitz_bound 2e+03 (1e+03-3e+03) | " in row_of(
+        zoo.table(str(tmp_path / "results")))
+
+
+def test_last_logged_reads_each_keys_last_value(tmp_path):
+    log = tmp_path / "metrics.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in (
+        {"step": 100, "monitor/a": 1.0, "d/loss": 0.7}, {"step": 150, "d/loss": 0.6},
+        {"step": 200, "monitor/a": 9.0, "monitor/b": 2.0}, {"step": 250, "eval/fid": 30.0})))
+    assert provenance.last_logged(str(log), "monitor/") == {"a": 9.0, "b": 2.0}
+    assert provenance.last_logged(str(tmp_path / "absent.jsonl"), "monitor/") == {}
 
 
 # ------------------------------------------------------------------------------------- evaluate --reference
