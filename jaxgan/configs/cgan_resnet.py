@@ -45,11 +45,13 @@ def scales() -> dict[str, Scale]:
             "steps": "seed 003: 30 epochs at batch 32 = 56,250 steps",
             "generator.channels": "seed 003: 285,375 G parameters (widths 40-40 here); 16-16 has 97,253",
             "discriminator.channels": "seed 003: 618,751 D parameters (widths 64-128-136 here); 16-16-16 has "
-                                      "13,893 (16 GFLOP per step; 2.07 steps/s alone on the 2-core EPYC, load 0.83 "
-                                      "before, steps 50-150 of `python -m jaxgan.train --variant=cgan_resnet "
-                                      "--scale=cpu --config.steps=200 --config.steps_per_call=50 "
-                                      "--config.log_every=50`: 2,200 steps train in ~18 minutes, the zoo's "
-                                      "evaluations on top)",
+                                      "13,893 (16 GFLOP per step). These widths and 2,200 steps were sized from "
+                                      "2.07 steps/s (~18 minutes), which a later measurement alone did not "
+                                      "reproduce: 1.31 and 1.19 steps/s over steps 50-150 of `python -m "
+                                      "jaxgan.train --variant=cgan_resnet --scale=cpu --config.steps=200 "
+                                      "--config.steps_per_call=50 --config.log_every=50` (2-core EPYC, load 0.05 "
+                                      "before, 2026-12-02), so the recipe trains ~30 minutes, over the cpu "
+                                      "scale's 20; the zoo's row took 31.9",
             "optim.generator.learning_rate": "seed 003: 2e-5; 2e-4 (its Table 1 reference CGAN's G rate), "
                                              "since 2e-5 barely moves G in 2,200 updates"}),
         seed=Scale({"steps": epochs_to_steps(30, 32), "generator.channels": (40, 40),
