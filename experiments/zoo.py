@@ -263,12 +263,11 @@ def judge(job: Job, workdir: str, reference, num_samples: int, out_dir: str, *, 
         logged = os.path.join(run.member_dir(i), "metrics.jsonl")
         losses = plots.plot_training_curves(logged, stem + "_losses.png")
         monitors = last_logged(logged, MONITOR)
-        monitor_plots = [plots.plot_monitor_history(logged, MONITOR + name, f"{stem}_{name}.png")
-                         for name in monitors]
+        monitor_plots = plots.plot_monitor_histories(logged, out_dir, prefix=os.path.basename(stem) + "_")
         curve = read_curve(logged, extra=tuple(MONITOR + name for name in monitors))
         results.append(dict(evaluation=result, member=i, seed=run.members[i].seed, step=run.step,
                             curve=[p for p in curve if p.keys() & set(CURVE_FIELDS)],  # the evaluations' steps
-                            monitors=monitors, monitor_plots=[os.path.basename(p) for p in monitor_plots if p],
+                            monitors=monitors, monitor_plots=[os.path.basename(p) for p in monitor_plots],
                             eval_wall_seconds=round(time.perf_counter() - t0, 1),
                             grid=os.path.basename(stem + "_grid.png"),
                             losses=os.path.basename(losses) if losses else None))

@@ -36,7 +36,8 @@ def get_config():
 def scales() -> dict[str, Scale]:
     """Seed 003 (Table 1): 30 epochs of MNIST's 60,000 digits at batch 32, networks of 285,375 (G) and
     618,751 (D) parameters. The seed scale picks widths with those counts (G 40-40: 279,461; D 64-128-136:
-    622,677); the cpu scale shrinks them 4-8x (143 GFLOP per step at the default widths: 0.2 steps/s for cgan_proj idle, benchmarks/RESULTS.md)."""
+    622,677); the cpu scale shrinks them 4-8x (143 GFLOP per step at the default widths: 0.2 steps/s for
+    cgan_proj at batch 64 idle, benchmarks/RESULTS.md)."""
     report = "seed 003, Table 1"
     seed_widths = "seed 003 gives parameter counts only (G 285,375, D 618,751); these widths match them"
     return dict(

@@ -225,20 +225,12 @@ class MetricLog:
         if plot and self.main:
             for d in self.dirs:
                 jsonl = os.path.join(d, "metrics.jsonl")
-                plot_histories(jsonl, os.path.join(d, "plots"))
+                plots.plot_monitor_histories(jsonl, os.path.join(d, "plots"))
                 plots.plot_training_curves(jsonl, os.path.join(d, "plots", "losses.png"))
                 plots.plot_eval_history(jsonl, os.path.join(d, "plots", "eval_history.png"))
         for writer in self.writers:
             writer.flush()
             writer.close()
-
-
-def plot_histories(jsonl_path: str, out_dir: str) -> None:
-    """One PNG per logged monitor (e.g. seed 001's Lipschitz-bound curve) in `out_dir`."""
-    with open(jsonl_path) as f:
-        keys = sorted({k for line in f if line.strip() for k in json.loads(line) if k.startswith("monitor/")})
-    for key in keys:
-        plots.plot_monitor_history(jsonl_path, key, os.path.join(out_dir, key.replace("/", "_") + ".png"))
 
 
 def _drop_rows_after(path: str, last_step: int) -> None:

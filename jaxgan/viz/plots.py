@@ -77,6 +77,16 @@ def plot_monitor_history(metrics_jsonl_path: str, key: str, out_png: str) -> str
     return None if fig is None else _save(fig, out_png)
 
 
+def plot_monitor_histories(metrics_jsonl_path: str, out_dir: str, prefix: str = "monitor_") -> list[str]:
+    """One PNG per logged monitor (`monitor/NAME`, e.g. seed 001's Lipschitz bound) at `out_dir/PREFIX+NAME.png`;
+    returns their paths, sorted by name."""
+    with open(metrics_jsonl_path) as f:
+        keys = sorted({k for line in f if line.strip() for k in json.loads(line) if k.startswith("monitor/")})
+    paths = [plot_monitor_history(metrics_jsonl_path, key,
+                                  os.path.join(out_dir, prefix + key[len("monitor/"):] + ".png")) for key in keys]
+    return [p for p in paths if p]
+
+
 def plot_training_curves(metrics_jsonl_path: str, out_png: str) -> str | None:
     """G's and D's losses, and D's mean score on real and on fake batches, against the train step.
 

@@ -130,3 +130,15 @@ def test_plot_monitor_history(tmp_path):
     assert plots.plot_monitor_history(str(path), "monitor/d_lipschitz_bound", str(out)) == str(out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plots.plot_monitor_history(str(path), "monitor/missing", str(tmp_path / "none.png")) is None
+
+
+def test_plot_monitor_histories_draws_each_logged_monitor(tmp_path):
+    """What the trainer writes into `plots/` (prefix "monitor_") and the zoo beside its member JSONs."""
+    path = tmp_path / "metrics.jsonl"
+    rows = [{"step": 1, "d/loss": 1.0, "monitor/b": 2.0}, {"step": 2, "monitor/a": 1.0, "monitor/b": 3.0}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert plots.plot_monitor_histories(str(path), str(tmp_path), prefix="member_000_") == [
+        str(tmp_path / "member_000_a.png"), str(tmp_path / "member_000_b.png")]
+    assert (tmp_path / "member_000_b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    path.write_text(json.dumps({"step": 1, "d/loss": 1.0}) + "\n")
+    assert plots.plot_monitor_histories(str(path), str(tmp_path / "none")) == []
