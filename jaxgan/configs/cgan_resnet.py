@@ -41,20 +41,18 @@ def scales() -> dict[str, Scale]:
     report = "seed 003, Table 1"
     seed_widths = "seed 003 gives parameter counts only (G 285,375, D 618,751); these widths match them"
     return dict(
-        cpu=Scale({"steps": 2_200, "generator.channels": (16, 16), "discriminator.channels": (16, 16, 16),
+        cpu=Scale({"steps": 1_300, "generator.channels": (16, 16), "discriminator.channels": (16, 16, 16),
                    "optim.generator.learning_rate": 2e-4}, report=report, departs={
-            "steps": "seed 003: 30 epochs at batch 32 = 56,250 steps",
+            "steps": "seed 003: 30 epochs at batch 32 = 56,250 steps. 1,300 fit the cpu scale's 20 minutes: "
+                     "the zoo's 2,200-step run (commit f64ea0a) trained 0.87 s per step with its evaluations, "
+                     "31.9 minutes, and `python -m jaxgan.train --variant=cgan_resnet --scale=cpu "
+                     "--config.steps=200 --config.steps_per_call=50 --config.log_every=50` ran 1.31 and 1.19 "
+                     "steps/s alone (2-core EPYC, load 0.05 before, 2026-12-02)",
             "generator.channels": "seed 003: 285,375 G parameters (widths 40-40 here); 16-16 has 97,253",
             "discriminator.channels": "seed 003: 618,751 D parameters (widths 64-128-136 here); 16-16-16 has "
-                                      "13,893 (16 GFLOP per step). These widths and 2,200 steps were sized from "
-                                      "2.07 steps/s (~18 minutes), which a later measurement alone did not "
-                                      "reproduce: 1.31 and 1.19 steps/s over steps 50-150 of `python -m "
-                                      "jaxgan.train --variant=cgan_resnet --scale=cpu --config.steps=200 "
-                                      "--config.steps_per_call=50 --config.log_every=50` (2-core EPYC, load 0.05 "
-                                      "before, 2026-12-02), so the recipe trains ~30 minutes, over the cpu "
-                                      "scale's 20; the zoo's row took 31.9",
+                                      "13,893 (16 GFLOP per step)",
             "optim.generator.learning_rate": "seed 003: 2e-5; 2e-4 (its Table 1 reference CGAN's G rate), "
-                                             "since 2e-5 barely moves G in 2,200 updates"}),
+                                             "since 2e-5 barely moves G in 1,300 updates"}),
         seed=Scale({"steps": epochs_to_steps(30, 32), "generator.channels": (40, 40),
                     "discriminator.channels": (64, 128, 136)}, report=report,
                    ours={"generator.channels": seed_widths, "discriminator.channels": seed_widths}),
