@@ -2,29 +2,28 @@
 runs on the 10,000 shared MNIST test digits (skipped without them).
 
 Margins measured on an AMD EPYC (2 cores) with the evaluator below, 1,000 samples per judgement (seeds 0/1/2;
-the tests use seed 0):
-    evaluator held-out accuracy 0.972 (asserted >= 0.95)
-    vanilla, 800 steps: FID 378.5 -> 153.4, 387.5 -> 150.6, 386.0 -> 157.6: ratio 0.41/0.39/0.41 (asserted < 0.6)
-    wgan_gp, 200 steps: FID 377.8 -> 143.3, 386.1 -> 137.2, 385.6 -> 136.5: ratio 0.38/0.36/0.35 (asserted < 0.5)
-    dcgan, 200 steps: FID 505.4 -> 105.5, 502.2 -> 123.8, 504.7 -> 104.5: ratio 0.21/0.25/0.21 (asserted < 0.35)
-    cgan_mlp, 6,000 steps: class accuracy 0.100 -> 0.670, 0.097 -> 0.673, 0.091 -> 0.711 (asserted < 0.2 ->
-    >= 0.55); FID 375.0 -> 40.7, 374.7 -> 40.9, 391.8 -> 40.6: ratio 0.11/0.11/0.10 (asserted < 0.2)
-    gm_gan, 600 steps (seed 0): class accuracy 0.092 -> 0.856 (asserted < 0.3 -> >= 0.7); issue 12's fix, as a
-    population of mode-seeking weight 1 and 0: with the term recall 0.131, coverage 0.451; at weight 0 recall
-    0.000, coverage 0.134, class accuracy 0.996 (asserted: recall > 0.04 > 0.01 > without, coverage
-    > 0.3 > 0.25 > without)
-wgan_gp and dcgan were measured as one vmapped population of the 3 seeds (`population.build(..., seeds=3,
-backend="vmap")`); seed 0's plain run, as the test runs it, gave FID 143.2 and 103.8. cgan_mlp was measured
-with 3 plain runs (`make_train`, PRNGKey(0/1/2)): over thousands of steps the vmapped and plain runs part
-(at 4,000 steps member 0 drew 0.664 of its classes, the plain seed-0 run 0.524). Measured on the machine loaded
-by another training job (load 4-7): the values do not depend on load, the timings do. Each margin lies between
-the worst seed and what a slower learner reaches: at 100 steps wgan_gp's ratio is 0.73-0.78 and dcgan's
-0.39-0.47; at 2,000 steps cgan_mlp's class accuracy is 0.13-0.17 and its ratio 0.22-0.30. The untrained
-state (ratio 1, class accuracy at chance) fails every one.
-The margins were measured with XLA's default optimisation everywhere. The test session turns XLA's backend
-optimisation off (tests/conftest.py), so the training programs here compile at the default level
-(DEFAULT_OPTIMIZATION), while the evaluator's training and the judging now round slightly differently from the
-measurements (float rounding only; the values under this setting were not re-measured, the tests passed).
+the tests use seed 0), under the test session's XLA setting (tests/conftest.py: backend optimisation off,
+except the training programs, compiled at DEFAULT_OPTIMIZATION), by calling this module's own functions
+(`train_and_judge(..., seed=s)`, `mode_seeking_pair(..., seed=s)`), 2026-12-02:
+    evaluator held-out accuracy 0.971 (asserted >= 0.95)
+    vanilla, 800 steps: FID 377.1 -> 139.7, 385.6 -> 141.1, 384.8 -> 156.8: ratio 0.37/0.37/0.41 (asserted < 0.6)
+    wgan_gp, 200 steps: FID 377.1 -> 142.9, 385.6 -> 136.6, 384.8 -> 135.7: ratio 0.38/0.35/0.35 (asserted < 0.5)
+    dcgan, 200 steps: FID 505.6 -> 103.3, 502.4 -> 123.7, 504.9 -> 100.3: ratio 0.20/0.25/0.20 (asserted < 0.35)
+    cgan_mlp, 6,000 steps: class accuracy 0.100 -> 0.672, 0.098 -> 0.675, 0.092 -> 0.709 (asserted < 0.2 ->
+    >= 0.55); FID 373.9 -> 40.6, 374.1 -> 40.8, 391.0 -> 40.5: ratio 0.11/0.11/0.10 (asserted < 0.2)
+    gm_gan, 600 steps: class accuracy 0.092 -> 0.891, 0.069 -> 0.877, 0.110 -> 0.867 (asserted < 0.3 -> >= 0.7);
+    issue 12's fix, as a population of mode-seeking weight 1 and 0: with the term recall 0.127/0.081/0.113,
+    coverage 0.476/0.458/0.453; at weight 0 recall 0.000/0.000/0.000, coverage 0.142/0.145/0.130, class
+    accuracy 0.998/0.938/0.992 (asserted: recall > 0.04 > 0.01 > without, coverage > 0.3 > 0.25 > without)
+(vanilla's and wgan_gp's untrained FIDs agree: the same MLP generator from the same key.) Measured beside a zoo
+run (load 3-4): the values do not depend on load, the timings do. The first measurement, with XLA's default
+optimisation everywhere, gave values within 10% of these (e.g. vanilla seed 0: 378.5 -> 153.4; dcgan
+103.8-123.8; cgan_mlp 0.670/0.673/0.711); it measured wgan_gp and dcgan as one vmapped population of the 3 seeds
+and found that over thousands of steps the vmapped and plain runs part (cgan_mlp at 4,000 steps: member 0 drew
+0.664 of its classes, the plain seed-0 run 0.524), so every value above is from plain runs, as the tests run.
+Each margin lies between the worst seed and what a slower learner reaches: at 100 steps wgan_gp's ratio is
+0.73-0.78 and dcgan's 0.39-0.47; at 2,000 steps cgan_mlp's class accuracy is 0.13-0.17 and its ratio 0.22-0.30
+(first measurement). The untrained state (ratio 1, class accuracy at chance) fails every one.
 """
 
 from __future__ import annotations
@@ -75,11 +74,13 @@ def context(mnist, tmp_path_factory) -> evaluation.Context:
                                          settings=EVALUATOR, reference_set=mnist)
 
 
-def train_and_judge(variant: str, steps: int, mnist: data.Dataset, context: evaluation.Context) -> tuple[dict, dict]:
-    """Metrics of `variant` at step 0 and after `steps` steps (seed 0), both on the same fixed noise."""
+def train_and_judge(variant: str, steps: int, mnist: data.Dataset, context: evaluation.Context,
+                    seed: int = 0) -> tuple[dict, dict]:
+    """Metrics of `variant` at step 0 and after `steps` steps (the tests use seed 0; the margins were measured
+    with 0, 1 and 2), both on the same fixed noise."""
     config = configs.get_config(variant)
     gan = build_gan(config, mnist.image_shape, mnist.num_classes, mnist.size)
-    key = jax.random.PRNGKey(0)
+    key = jax.random.PRNGKey(seed)
     images, labels = data.to_device(mnist)
     # The initial state comes out of the same compiled program (an op-by-op init costs more than the run).
     train = jax.jit(lambda k, x, y: (gan.init(k), make_train(gan, steps)(k, x, y)[0]))
@@ -115,13 +116,13 @@ def test_cgan_mlp_draws_the_requested_digits(mnist, context):
     assert after["fid"] < CGAN_FID_RATIO * before["fid"], (before["fid"], after["fid"])
 
 
-def test_gm_gan_draws_each_components_class_and_mode_seeking_ends_its_collapse(mnist, context):
-    """gm_gan learns which digit each component draws; and issue 12's fix: the same run with the mode-seeking
-    term at weight 0 (same noise and batches; one vmapped population, one compile) collapses within each
-    component (recall ~0), with it the samples spread over the digits of their class."""
+def mode_seeking_pair(mnist: data.Dataset, context: evaluation.Context, seed: int = 0) -> tuple[dict, dict, dict]:
+    """gm_gan's metrics untrained, and after MODE_SEEKING_STEPS with the mode-seeking term at weight 1 and at 0
+    (same noise and batches; one vmapped population, one compile)."""
     from jaxgan.population import population
 
     config = configs.get_config("gm_gan")
+    config.seed = seed
     pop = population.build(config, mnist.image_shape, mnist.num_classes, mnist.size, backend="vmap",
                            sweeps=[("g_regularizers.mode_seeking.weight", (1.0, 0.0))])
     args = (pop.init(), *pop.put_data(mnist.images, mnist.labels))
@@ -129,8 +130,15 @@ def test_gm_gan_draws_each_components_class_and_mode_seeking_ends_its_collapse(m
     gan = build_gan(config, mnist.image_shape, mnist.num_classes, mnist.size)
     judge = lambda state: evaluation.evaluate_state(gan, state, "", None, NUM_SAMPLES, JUDGE_KEY, config=config,
                                                     context=context)
-    before, fixed, without = (judge(s) for s in (jax.jit(gan.init)(jax.random.PRNGKey(config.seed)),
-                                                 pop.member_state(trained, 0), pop.member_state(trained, 1)))
+    return tuple(judge(s) for s in (jax.jit(gan.init)(jax.random.PRNGKey(config.seed)),
+                                    pop.member_state(trained, 0), pop.member_state(trained, 1)))
+
+
+def test_gm_gan_draws_each_components_class_and_mode_seeking_ends_its_collapse(mnist, context):
+    """gm_gan learns which digit each component draws; and issue 12's fix: the same run with the mode-seeking
+    term at weight 0 collapses within each component (recall ~0), with it the samples spread over the digits of
+    their class."""
+    before, fixed, without = mode_seeking_pair(mnist, context)
     assert before["class_accuracy"] < 0.3 and fixed["class_accuracy"] >= 0.7, (before, fixed)
     assert fixed["recall"] > RECALL_FIXED > RECALL_WITHOUT > without["recall"], (fixed, without)
     assert fixed["coverage"] > COVERAGE_FIXED > COVERAGE_WITHOUT > without["coverage"], (fixed, without)
