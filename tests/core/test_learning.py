@@ -18,7 +18,7 @@ except the training programs, compiled at DEFAULT_OPTIMIZATION), by calling this
 (vanilla's and wgan_gp's untrained FIDs agree: the same MLP generator from the same key.) Measured beside a zoo
 run (load 3-4): the values do not depend on load, the timings do. The first measurement, with XLA's default
 optimisation everywhere, gave values within 10% of these (e.g. vanilla seed 0: 378.5 -> 153.4; dcgan
-103.8-123.8; cgan_mlp 0.670/0.673/0.711); it measured wgan_gp and dcgan as one vmapped population of the 3 seeds
+seed 0: 103.8; cgan_mlp 0.670/0.673/0.711); it measured wgan_gp and dcgan as one vmapped population of the 3 seeds
 and found that over thousands of steps the vmapped and plain runs part (cgan_mlp at 4,000 steps: member 0 drew
 0.664 of its classes, the plain seed-0 run 0.524), so every value above is from plain runs, as the tests run.
 Each margin lies between the worst seed and what a slower learner reaches: at 100 steps wgan_gp's ratio is
