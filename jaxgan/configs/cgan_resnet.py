@@ -47,7 +47,8 @@ def scales() -> dict[str, Scale]:
                      "the zoo's 2,200-step run (commit f64ea0a) trained 0.87 s per step with its evaluations, "
                      "31.9 minutes, and `python -m jaxgan.train --variant=cgan_resnet --scale=cpu "
                      "--config.steps=200 --config.steps_per_call=50 --config.log_every=50` ran 1.31 and 1.19 "
-                     "steps/s alone (2-core EPYC, load 0.05 before, 2026-12-02)",
+                     "steps/s alone (2-core EPYC, load 0.05 before, 2026-12-02); the zoo's 1,300-step run (commit "
+                     "58f6185) then took 22.1 minutes at load 1.5-1.9",
             "generator.channels": "seed 003: 285,375 G parameters (widths 40-40 here); 16-16 has 97,253",
             "discriminator.channels": "seed 003: 618,751 D parameters (widths 64-128-136 here); 16-16-16 has "
                                       "13,893 (16 GFLOP per step)",

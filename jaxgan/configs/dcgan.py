@@ -38,6 +38,7 @@ def scales() -> dict[str, Scale]:
     return dict(
         cpu=Scale({"steps": 6_000}, report=report, ours={"generator.channels": widths}, departs={
             "steps": "seed 002: 30 epochs at batch 100 = 18,000 steps (~32 min at 9.3 steps/s idle at batch 64, benchmarks/RESULTS.md); "
-                     "6,000 steps = 10 epochs"}),
+                     "6,000 steps = 10 epochs; the zoo took 15.8 min for dcgan's one seed (load 0.6-2.0) and 22.7 per "
+                     "member for mmd_dcgan's three (load 1.3-1.8)"}),
         seed=Scale({"steps": epochs_to_steps(30, 100)}, report=report, ours={"generator.channels": widths}),
     )

@@ -29,5 +29,6 @@ def scales() -> dict[str, Scale]:
     (benchmarks/RESULTS.md), so `wgan_gp`'s 12,000 would take ~24 min, over the cpu scale's 20."""
     out = {name: scale.replace(report="seed 001, section 3.3") for name, scale in wgan_gp.scales().items()}
     out["cpu"] = out["cpu"].replace(overrides={"steps": 9_000}, ours={
-        "steps": "9,000 steps (~18 min at 8.3 steps/s idle): the most that fits 20 minutes on 2 cores"})
+        "steps": "9,000 steps (~18 min at 8.3 steps/s idle): the most that fits 20 minutes on 2 cores; the zoo's 3 seeds "
+                 "(commit c4bbc2f) took 20.9 minutes per member at load 1.6-1.8"})
     return out
